@@ -1,0 +1,51 @@
+"""Starting a WebDriver session on a clone, and noting the driver's pid so cleanup can always end it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chromium.options import ChromiumOptions
+from selenium.webdriver.chromium.webdriver import ChromiumDriver
+
+from ..errors import BrowserNotFoundError, ProfileError
+from ..profile.cleanup import record_process
+
+
+def start_browser(
+    browser: str,
+    options: ChromiumOptions,
+    driver: Path,
+    run_path: Path,
+    log_path: Path | None = None,
+) -> ChromiumDriver:
+    """Start the driver and a browser session with ``options``; ``webdriver.Edge`` for edge."""
+    log_output: str | int = str(log_path) if log_path is not None else subprocess.DEVNULL
+    try:
+        if browser == "edge":
+            edge_service = webdriver.EdgeService(executable_path=str(driver), log_output=log_output)
+            session: ChromiumDriver = webdriver.Edge(options=options, service=edge_service)  # type: ignore[arg-type]
+            service_pid = edge_service.process.pid
+        else:
+            chrome_service = webdriver.ChromeService(executable_path=str(driver), log_output=log_output)
+            session = webdriver.Chrome(options=options, service=chrome_service)  # type: ignore[arg-type]
+            service_pid = chrome_service.process.pid
+    except WebDriverException as exc:
+        message = (exc.msg or str(exc)).strip().splitlines()[0] if (exc.msg or str(exc)).strip() else repr(exc)
+        raise ProfileError(
+            f"{browser} did not start on the clone {_user_data_dir(options)} with driver {driver}: {message}",
+            _user_data_dir(options),
+        ) from None
+    except OSError as exc:
+        raise BrowserNotFoundError(f"the driver {driver} cannot be started: {exc.strerror or exc}.", driver) from None
+    record_process(run_path, service_pid)
+    return session
+
+
+def _user_data_dir(options: ChromiumOptions) -> Path | None:
+    for arg in options.arguments:
+        if arg.startswith("--user-data-dir="):
+            return Path(arg.split("=", 1)[1])
+    return None

@@ -1,0 +1,54 @@
+"""The browser's options for a clone: the Edge options for edge, the Chrome options for chrome and chromium."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from selenium.webdriver import ChromeOptions, EdgeOptions
+from selenium.webdriver.chromium.options import ChromiumOptions
+
+# The driver adds these for throwaway profiles; on a real profile they hide its cookie key (keyring, Keychain).
+EXCLUDED_SWITCHES = ["password-store", "use-mock-keychain"]
+COMMON_ARGS = (
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--hide-crash-restore-bubble",
+    # Session cookies (no expiry) survive only when the browser restores the last session; the clone
+    # carries no tabs (Sessions/ is not copied), so nothing else is restored.
+    "--restore-last-session",
+)
+EDGE_ARGS = ("--edge-skip-compat-layer-relaunch",)
+
+
+def running_as_root_on_linux() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def build_options(
+    browser: str,
+    binary: Path,
+    user_data_dir: Path,
+    profile_folder: str,
+    *,
+    headed: bool = False,
+    extra_args: Iterable[str] = (),
+) -> ChromiumOptions:
+    """Options that start ``binary`` on the clone ``user_data_dir`` with its profile ``profile_folder``."""
+    options: ChromiumOptions = EdgeOptions() if browser == "edge" else ChromeOptions()
+    options.binary_location = str(binary)
+    options.add_argument(f"--user-data-dir={user_data_dir}")
+    options.add_argument(f"--profile-directory={profile_folder}")
+    for arg in COMMON_ARGS + (EDGE_ARGS if browser == "edge" else ()):
+        options.add_argument(arg)
+    if not headed:
+        options.add_argument("--headless=new")
+    if running_as_root_on_linux():
+        options.add_argument("--no-sandbox")  # Chromium refuses to start as root with its sandbox on
+    options.add_experimental_option("excludeSwitches", list(EXCLUDED_SWITCHES))
+    for arg in extra_args:
+        if arg not in options.arguments:
+            options.add_argument(arg)
+    return options

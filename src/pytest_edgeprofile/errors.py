@@ -1,0 +1,65 @@
+"""The public error vocabulary: every error names the path or profile it concerns and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ProfileError(Exception):
+    """Base class of every error about a browser profile, its clones or the browser started on them."""
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SettingsError(ProfileError):
+    """A setting has a value the plugin cannot use; ``source`` says where the value came from."""
+
+    def __init__(self, message: str, setting: str, source: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.source = source
+
+
+class ProfileNotFoundError(ProfileError):
+    """The base user data dir or the profile inside it does not exist."""
+
+    def __init__(self, message: str, path: Path | str | None = None, profile: str | None = None) -> None:
+        super().__init__(message, path)
+        self.profile = profile
+
+
+class ProfileInUseError(ProfileError):
+    """A running browser holds the base profile; ``pid`` and ``program`` name it when known."""
+
+    def __init__(
+        self, message: str, path: Path | str | None = None, pid: int | None = None, program: str | None = None
+    ) -> None:
+        super().__init__(message, path)
+        self.pid = pid
+        self.program = program
+
+
+class ProfileCorruptError(ProfileError):
+    """A file the browser needs (Local State, Preferences, a database) cannot be read or parsed."""
+
+
+class CloneError(ProfileError):
+    """Making the golden copy or a worker clone failed."""
+
+
+class BrowserNotFoundError(ProfileError):
+    """The browser or its driver executable cannot be found or run."""
+
+
+class VerificationError(ProfileError):
+    """A clone failed a verification check; ``check`` names it."""
+
+    def __init__(self, message: str, path: Path | str | None = None, check: str | None = None) -> None:
+        super().__init__(message, path)
+        self.check = check

@@ -1,0 +1,177 @@
+"""pytest hooks, in the order of a run: options -> settings and preflight -> workers -> clones -> cleanup.
+
+The work itself lives in modules that do not import pytest; this file only wires them to pytest and xdist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+
+import pytest
+
+from .errors import ProfileError
+from .fixtures import FIXTURE_NAMES, SESSION, edge_driver, edge_options, edge_profile
+from .profile.base import check_base, check_clone_root
+from .profile.cleanup import Removal, end_run_processes, sweep_dead_runs
+from .profile.manager import ProfileManager
+from .profile.run import new_run_id
+from .session import WorkerSession
+from .settings import SPECS, Settings, resolve
+
+__all__ = ["edge_driver", "edge_options", "edge_profile"]
+
+SINGLE_PROCESS_ID = "main"
+
+
+@dataclass
+class PluginState:
+    """What one pytest process knows about the run; kept in ``config.stash``."""
+
+    settings: Settings
+    manager: ProfileManager
+    session: WorkerSession
+    is_controller: bool
+    checked: bool = False
+    exitstatus: int = 0
+    removals: list[Removal] = field(default_factory=list)
+    cleanup_problem: str | None = None
+
+
+STATE: pytest.StashKey[PluginState] = pytest.StashKey()
+
+
+def state_of(config: pytest.Config) -> PluginState:
+    return config.stash[STATE]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("edgeprofile", "pytest-edgeprofile: browsers on clones of a real profile")
+    for spec in SPECS:
+        help_text = f"{spec.help} [ini {spec.ini}, env {spec.env}]"
+        if spec.kind == "flag":
+            group.addoption(spec.cli, action="store_true", default=None, dest=spec.dest, help=help_text)
+        elif spec.kind == "list":
+            group.addoption(spec.cli, action="append", default=None, dest=spec.dest, metavar="ARG", help=help_text)
+        else:
+            group.addoption(spec.cli, default=None, dest=spec.dest, metavar=spec.name.upper(), help=help_text)
+        if spec.kind == "list":
+            parser.addini(spec.ini, spec.help, type="linelist")
+        else:
+            parser.addini(spec.ini, spec.help, type="string")
+
+
+def _resolve_settings(config: pytest.Config) -> Settings:
+    ini_path = config.inipath
+    return resolve(
+        cli={spec.dest: config.getoption(spec.dest) for spec in SPECS},
+        env=os.environ,
+        ini={spec.ini: config.getini(spec.ini) for spec in SPECS},
+        cwd=config.invocation_params.dir,
+        ini_dir=ini_path.parent if ini_path else None,
+        ini_name=ini_path.name if ini_path else "the ini file",
+    )
+
+
+def _preflight(state: PluginState) -> None:
+    """Check base, clone root, browser and driver before any worker starts; one sentence on failure."""
+    s = state.settings
+    check_clone_root(s.clone_root, s.user_data_dir)
+    check_base(s.user_data_dir, s.profile)
+    state.session.locate()
+    state.checked = True
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        settings = _resolve_settings(config)
+    except ProfileError as exc:
+        raise pytest.UsageError(f"pytest-edgeprofile: {exc}") from None
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None:
+        run_id = worker_input.get("edgeprofile_run_id") or new_run_id()
+        worker_id = str(worker_input["workerid"])
+    else:
+        run_id, worker_id = new_run_id(), SINGLE_PROCESS_ID
+    manager = ProfileManager(settings.user_data_dir, settings.profile, settings.clone_root, run_id)
+    session = WorkerSession(settings, manager, worker_id)
+    state = PluginState(settings, manager, session, is_controller=worker_input is None)
+    config.stash[STATE] = state
+    config.stash[SESSION] = session
+    if worker_input is not None:
+        session.seed_executables(worker_input.get("edgeprofile_binary"), worker_input.get("edgeprofile_driver"))
+        return
+    if settings.explicit:
+        try:
+            _preflight(state)
+        except ProfileError as exc:
+            raise pytest.UsageError(f"pytest-edgeprofile: {exc}") from None
+        state.removals = sweep_dead_runs(settings.clone_root, exclude=manager.run.path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """xdist controller: every worker (also a replacement for a crashed one) joins this run's folder."""
+    config: pytest.Config = node.config  # type: ignore[attr-defined]
+    state = state_of(config)
+    workerinput: dict[str, object] = node.workerinput  # type: ignore[attr-defined]
+    workerinput["edgeprofile_run_id"] = state.manager.run.run_id
+    if state.checked:
+        binary, driver = state.session.locate()
+        workerinput["edgeprofile_binary"] = str(binary)
+        workerinput["edgeprofile_driver"] = str(driver)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    state = state_of(config)
+    s = state.settings
+    when = "checked" if state.checked else "checked when a test first needs it"
+    return (
+        f"edgeprofile: browser {s.browser} ({s.source('browser')}), base {s.user_data_dir} "
+        f"profile {s.profile} ({when}), clone root {s.clone_root} ({s.source('clone-root')})"
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Session setup of a test process: clone and verify now if any collected test uses the browser."""
+    config = session.config
+    if config.getoption("collectonly"):
+        return
+    if any(set(FIXTURE_NAMES) & set(getattr(item, "fixturenames", ())) for item in session.items):
+        # A failure is kept by the session; each test that needs the clone reports it in one line.
+        with contextlib.suppress(ProfileError):
+            state_of(config).session.prepare()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state_of(session.config).exitstatus = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Controller (or single process): end the run's browsers and remove its profiles, per ``keep``."""
+    state = config.stash.get(STATE, None)
+    if state is None or not state.is_controller:
+        return
+    keep = state.settings.keep == "always" or (state.settings.keep == "on-failure" and state.exitstatus != 0)
+    run_path = state.manager.run.path
+    try:
+        if keep:
+            end_run_processes(run_path)
+            if run_path.exists():
+                _say(config, f"edgeprofile: kept the run's profiles in {run_path}; they hold the profile's "
+                             "cookies and saved passwords: delete the folder when done.")
+        else:
+            state.manager.remove()
+    except Exception as exc:  # cleanup must never turn a run into an error
+        _say(config, f"edgeprofile: could not remove {run_path}: {exc}; the next run will remove it.")
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(line, yellow=True)
+    else:
+        print(line, file=sys.stderr)
+

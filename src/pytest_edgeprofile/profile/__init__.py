@@ -1,0 +1,1 @@
+"""The profile side, in the order a profile flows: base -> golden copy -> worker clone -> cleanup."""

@@ -1,0 +1,99 @@
+"""Step 1: the base profile. Check it before anything is copied; never write to it.
+
+Every check raises a ``ProfileError`` whose message names the path and what to do, so the controller can
+stop the run with one sentence before any worker starts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import processes
+from ..errors import CloneError, ProfileCorruptError, ProfileInUseError, ProfileNotFoundError
+from .layout import KEY_FILES, LOCAL_STATE, PREFERENCES, ProfileInfo, read_json, resolve_profile
+
+
+@dataclass(frozen=True)
+class BaseProfile:
+    """A checked base: its user data dir, the chosen profile and its Local State as read."""
+
+    user_data_dir: Path
+    profile: ProfileInfo
+    local_state: dict[str, Any]
+
+    @property
+    def profile_dir(self) -> Path:
+        return self.user_data_dir / self.profile.folder
+
+
+def _check_readable(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except PermissionError:
+        raise ProfileCorruptError(
+            f"{path} cannot be read (permission denied); the base profile must be readable by this user.", path
+        ) from None
+    except OSError as exc:
+        raise ProfileCorruptError(f"{path} cannot be read ({exc.strerror or exc}).", path) from None
+
+
+def check_base(user_data_dir: Path, profile: str, *, check_in_use: bool = True) -> BaseProfile:
+    """Check that ``user_data_dir`` is a closed, readable user data dir that holds ``profile``."""
+    root = user_data_dir
+    if not root.exists():
+        raise ProfileNotFoundError(
+            f"the base user data dir {root} does not exist; set --edgeprofile-user-data-dir to the browser's "
+            "'User Data' folder (edge://version shows it as the parent of 'Profile path').",
+            root, profile,
+        )
+    if not root.is_dir():
+        raise ProfileNotFoundError(f"the base user data dir {root} is a file, not a folder.", root, profile)
+    if not (root / LOCAL_STATE).is_file():
+        hint = ""
+        if (root / PREFERENCES).is_file():
+            hint = (f" It looks like a profile folder: use its parent {root.parent} and "
+                    f"--edgeprofile-profile {root.name}.")
+        raise ProfileNotFoundError(
+            f"{root} is not a browser user data dir: it has no 'Local State' file.{hint}", root, profile
+        )
+    local_state = read_json(root / LOCAL_STATE)
+    info = resolve_profile(root, profile, local_state)
+    profile_dir = root / info.folder
+    read_json(profile_dir / PREFERENCES)
+    for name in KEY_FILES:
+        if (profile_dir / name).exists():
+            _check_readable(profile_dir / name)
+    if check_in_use:
+        holder = processes.profile_holder(root)
+        if holder is not None:
+            raise ProfileInUseError(
+                f"the base profile {root} is in use by {holder.describe()}; close that browser (all its windows, "
+                "including background apps) and run again. The plugin never copies a profile while it is open.",
+                root, holder.pid, holder.program,
+            )
+    return BaseProfile(root, info, local_state)
+
+
+def check_clone_root(clone_root: Path, user_data_dir: Path) -> None:
+    """The clone root must be a writable folder apart from the base: a clone must never land in the base."""
+    root = Path(os.path.realpath(clone_root))
+    base = Path(os.path.realpath(user_data_dir))
+    if root == base or base in root.parents or root in base.parents:
+        raise CloneError(
+            f"the clone root {clone_root} overlaps the base user data dir {user_data_dir}; choose a clone root "
+            "outside it (and not one of its parents).",
+            clone_root,
+        )
+    existing = next((p for p in (root, *root.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        raise CloneError(f"the clone root {clone_root} cannot be made: {existing} is not a folder.", clone_root)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CloneError(
+            f"the clone root {clone_root} is not writable by this user ({existing}); choose another "
+            "--edgeprofile-clone-root.",
+            clone_root,
+        )

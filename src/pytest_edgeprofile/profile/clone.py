@@ -1,0 +1,21 @@
+"""Step 3: a worker's clone. Each worker (or the single process without xdist) copies the golden copy."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+
+from .copying import CopyStats, copy_tree
+from .run import RunFolder
+
+
+def make_clone(run: RunFolder, worker_id: str) -> tuple[Path, CopyStats]:
+    """Copy the golden copy to this worker's folder, replacing an earlier clone of the same worker."""
+    target = run.worker(worker_id)
+    building = run.workers / f".{worker_id}-{secrets.token_hex(4)}"
+    stats = copy_tree(run.golden, building)
+    if target.exists():
+        shutil.rmtree(target)
+    building.rename(target)
+    return target, stats

@@ -1,0 +1,98 @@
+"""Step 2: the golden copy. Once per run, under a file lock: the base trimmed to what a logged-in clone needs.
+
+It holds Local State (listing only the chosen profile) and that profile's folder without caches, locks or
+singleton files, with Preferences saying the last exit was clean. Workers clone this copy, never the base.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from .. import processes
+from ..errors import CloneError, ProfileInUseError
+from .base import BaseProfile, check_base
+from .copying import CopyStats, copy_tree
+from .layout import (
+    LOCAL_STATE,
+    NEVER_COPY,
+    PREFERENCES,
+    ROOT_KEEP,
+    is_skipped_in_profile,
+    mark_clean_exit,
+    read_json,
+    trim_local_state,
+)
+from .run import RunFolder
+
+GOLDEN_LOCK_TIMEOUT = 600.0
+
+
+def write_private_json(path: Path, data: dict[str, Any]) -> None:
+    """Write a browser JSON file into a copy (never into the base), readable by this user only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    with open(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, separators=(",", ":"))
+
+
+def profile_filter(relative: str, _is_dir: bool) -> bool:
+    name = relative.rsplit("/", 1)[-1]
+    return name not in NEVER_COPY and not is_skipped_in_profile(relative)
+
+
+def build_golden(base: BaseProfile, target: Path) -> CopyStats:
+    """Copy ``base`` into the new folder ``target`` as a golden copy; ``target`` must not exist."""
+    target.mkdir(mode=0o700)
+    try:
+        stats = copy_tree(base.profile_dir, target / base.profile.folder, profile_filter)
+        write_private_json(target / LOCAL_STATE, trim_local_state(base.local_state, base.profile.folder))
+        for name in sorted(ROOT_KEEP - {LOCAL_STATE}):
+            source = base.user_data_dir / name
+            if source.is_file() and not source.is_symlink():
+                shutil.copyfile(source, target / name)
+                os.chmod(target / name, 0o600)
+        prefs_path = target / base.profile.folder / PREFERENCES
+        write_private_json(prefs_path, mark_clean_exit(read_json(prefs_path)))
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return stats
+
+
+def ensure_golden(
+    user_data_dir: Path, profile: str, run: RunFolder, timeout: float = GOLDEN_LOCK_TIMEOUT
+) -> CopyStats | None:
+    """Make the run's golden copy unless another process already has; returns its stats when made here.
+
+    The base is checked by whichever process builds the copy, inside the lock, right before copying.
+    """
+    run.ensure()
+    try:
+        with FileLock(str(run.lock("golden")), timeout=timeout):
+            if run.golden.is_dir():
+                return None
+            base = check_base(user_data_dir, profile)
+            building = run.path / f".golden-{secrets.token_hex(4)}"
+            stats = build_golden(base, building)
+            holder = processes.profile_holder(base.user_data_dir)
+            if holder is not None:
+                shutil.rmtree(building, ignore_errors=True)
+                raise ProfileInUseError(
+                    f"the base profile {base.user_data_dir} was opened by {holder.describe()} while it was being "
+                    "copied, so the copy may be inconsistent; close that browser and run again.",
+                    base.user_data_dir, holder.pid, holder.program,
+                )
+            os.replace(building, run.golden)
+            return stats
+    except Timeout:
+        raise CloneError(
+            f"waited {timeout:.0f} s for another worker to finish the golden copy in {run.path}; that worker may "
+            "be stuck. Check the run's other workers, or remove the folder and run again.",
+            run.path,
+        ) from None

@@ -1,0 +1,144 @@
+"""What a user data dir holds: its Local State, its profiles, and which of their files a clone needs.
+
+The rules come from shared/docs/chromium-profiles.md: caches are skipped (most of a daily profile's bytes),
+lock and singleton files are never copied (a copied socket hands the clone's launch to the user's real browser).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ProfileCorruptError, ProfileNotFoundError
+
+LOCAL_STATE = "Local State"
+PREFERENCES = "Preferences"
+SECURE_PREFERENCES = "Secure Preferences"
+
+# Never copied anywhere in the tree: a copied singleton can hand the clone's launch to, or kill, the real browser.
+NEVER_COPY = frozenset({"SingletonLock", "SingletonSocket", "SingletonCookie", "lockfile", "DevToolsActivePort",
+                        "LOCK"})
+# LevelDB's LOCK files are empty placeholders; the clone's browser makes its own.
+
+# Skipped inside the profile folder (relative paths, glob patterns allowed).
+PROFILE_SKIP = (
+    "Cache", "Code Cache", "GPUCache", "DawnCache", "DawnGraphiteCache", "DawnWebGPUCache", "Shared Dictionary",
+    "Service Worker/CacheStorage", "Service Worker/ScriptCache", "blob_storage", "Media Cache",
+    "optimization_guide_*", "Download Service", "Feature Engagement Tracker", "Sessions", "Current Session",
+    "Current Tabs", "Last Session", "Last Tabs",
+)
+# Kept at the user data dir's root; every other root entry (caches, other profiles) is dropped.
+ROOT_KEEP = frozenset({LOCAL_STATE, "First Run", "Last Version"})
+
+# The files whose absence or damage means the clone cannot be logged in.
+KEY_FILES = (PREFERENCES, SECURE_PREFERENCES, "Cookies", "Network/Cookies", "Login Data", "Web Data")
+SQLITE_COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    """One profile of a user data dir: its folder name and the name the browser shows for it."""
+
+    folder: str
+    display_name: str
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """Read a browser JSON file; damage is a ``ProfileCorruptError`` that names the file."""
+    try:
+        with path.open("rb") as handle:
+            data = json.loads(handle.read().decode("utf-8"))
+    except FileNotFoundError:
+        raise ProfileCorruptError(f"{path} is missing.", path) from None
+    except PermissionError:
+        raise ProfileCorruptError(f"{path} cannot be read (permission denied); make it readable by this user.",
+                                  path) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileCorruptError(
+            f"{path} is not valid JSON ({exc.__class__.__name__}: {exc}); the profile is damaged. Open it once in "
+            "the browser so it rewrites the file, or use another profile.",
+            path,
+        ) from None
+    if not isinstance(data, dict):
+        raise ProfileCorruptError(f"{path} does not hold a JSON object; the profile is damaged.", path)
+    return data
+
+
+def list_profiles(user_data_dir: Path, local_state: dict[str, Any] | None = None) -> list[ProfileInfo]:
+    """Profiles known to Local State plus profile folders on disk, in folder-name order."""
+    state = local_state if local_state is not None else read_json(user_data_dir / LOCAL_STATE)
+    cache = state.get("profile", {}).get("info_cache", {})
+    found: dict[str, str] = {}
+    if isinstance(cache, dict):
+        for folder, info in cache.items():
+            if (user_data_dir / folder).is_dir():
+                name = info.get("name") if isinstance(info, dict) else None
+                found[folder] = str(name or folder)
+    for entry in user_data_dir.iterdir() if user_data_dir.is_dir() else ():
+        if entry.name not in found and entry.is_dir() and (entry / PREFERENCES).is_file():
+            found[entry.name] = entry.name
+    return [ProfileInfo(folder, name) for folder, name in sorted(found.items())]
+
+
+def resolve_profile(user_data_dir: Path, wanted: str, local_state: dict[str, Any] | None = None) -> ProfileInfo:
+    """Find a profile by folder name, else by display name (case-insensitive)."""
+    profiles = list_profiles(user_data_dir, local_state)
+    for info in profiles:
+        if info.folder == wanted:
+            return info
+    matches = [info for info in profiles if info.display_name.casefold() == wanted.casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    available = ", ".join(f"'{p.folder}' ({p.display_name})" for p in profiles) or "none"
+    if len(matches) > 1:
+        raise ProfileNotFoundError(
+            f"profile {wanted!r} matches several display names in {user_data_dir}: "
+            f"{', '.join(p.folder for p in matches)}; give the folder name instead.",
+            user_data_dir, wanted,
+        )
+    raise ProfileNotFoundError(
+        f"profile {wanted!r} is not in {user_data_dir}; available profiles: {available}. "
+        "Set --edgeprofile-profile to one of these folder or display names.",
+        user_data_dir, wanted,
+    )
+
+
+def is_skipped_in_profile(relative: str) -> bool:
+    """True for cache folders (and their contents) inside a profile folder; ``relative`` uses '/'."""
+    parts = relative.split("/")
+    for pattern in PROFILE_SKIP:
+        pattern_parts = pattern.split("/")
+        if len(parts) >= len(pattern_parts) and all(
+            fnmatch.fnmatchcase(part, pat) for part, pat in zip(parts, pattern_parts, strict=False)
+        ):
+            return True
+    return False
+
+
+def trim_local_state(state: dict[str, Any], folder: str) -> dict[str, Any]:
+    """Local State that lists only ``folder``: other profiles are not copied and must not be offered."""
+    trimmed: dict[str, Any] = json.loads(json.dumps(state))
+    profile = trimmed.setdefault("profile", {})
+    cache = profile.get("info_cache", {})
+    if isinstance(cache, dict):
+        profile["info_cache"] = {k: v for k, v in cache.items() if k == folder}
+    profile["last_used"] = folder
+    profile["last_active_profiles"] = [folder]
+    if isinstance(profile.get("profiles_order"), list):
+        profile["profiles_order"] = [folder]
+    profile["picker_shown"] = True
+    # A copy of a closed profile must not ask "Restore pages?" nor open the profile picker.
+    profile["show_picker_on_startup"] = False
+    return trimmed
+
+
+def mark_clean_exit(preferences: dict[str, Any]) -> dict[str, Any]:
+    """Preferences that say the last session ended normally, so no "Restore pages?" bubble appears."""
+    updated: dict[str, Any] = json.loads(json.dumps(preferences))
+    profile = updated.setdefault("profile", {})
+    profile["exit_type"] = "Normal"
+    profile["exited_cleanly"] = True
+    return updated

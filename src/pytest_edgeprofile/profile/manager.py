@@ -1,0 +1,94 @@
+"""``ProfileManager`` makes, verifies and removes one run's profiles; ``WorkerProfile`` is one worker's clone."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from ..verify import verify_files
+from .cleanup import Removal, remove_run
+from .clone import make_clone
+from .copying import CopyStats
+from .golden import ensure_golden
+from .layout import resolve_profile
+from .run import RunFolder
+
+
+class ProfileType(str, Enum):
+    """Where a profile stands in the flow: the user's base, the run's golden copy, or a worker's clone."""
+
+    BASE = "base"
+    GOLDEN = "golden"
+    WORKER = "worker"
+
+
+@dataclass
+class WorkerProfile:
+    """One worker's clone: a user data dir of its own holding the chosen profile folder."""
+
+    worker_id: str
+    user_data_dir: Path
+    profile_directory: str
+    profile_type: ProfileType = ProfileType.WORKER
+    verification: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float | int | str] = field(default_factory=dict)
+
+    @property
+    def profile_path(self) -> Path:
+        return self.user_data_dir / self.profile_directory
+
+
+class ProfileManager:
+    """The profiles of one run: golden copy made once under a lock, a clone per worker, removal at the end."""
+
+    def __init__(self, user_data_dir: Path, profile: str, clone_root: Path, run_id: str) -> None:
+        self.base_dir = user_data_dir
+        self.profile = profile
+        self.run = RunFolder(clone_root, run_id)
+
+    def path(self, profile_type: ProfileType, worker_id: str | None = None) -> Path:
+        if profile_type is ProfileType.BASE:
+            return self.base_dir
+        if profile_type is ProfileType.GOLDEN:
+            return self.run.golden
+        if worker_id is None:
+            raise ValueError("a worker profile needs a worker id")
+        return self.run.worker(worker_id)
+
+    def ensure_golden(self) -> CopyStats | None:
+        """The golden copy, made by the first process that asks; stats only for the process that made it."""
+        return ensure_golden(self.base_dir, self.profile, self.run)
+
+    def clone(self, worker_id: str) -> WorkerProfile:
+        """A fresh clone of the golden copy for ``worker_id``, with its files verified."""
+        started = time.perf_counter()
+        golden_stats = self.ensure_golden()
+        golden_seconds = time.perf_counter() - started
+        folder = resolve_profile(self.run.golden, self.profile).folder
+        user_data_dir, stats = make_clone(self.run, worker_id)
+        profile = WorkerProfile(worker_id, user_data_dir, folder)
+        profile.metrics.update(
+            clone_seconds=round(stats.seconds, 4),
+            clone_files=stats.files,
+            clone_bytes=stats.bytes,
+            clone_method=stats.method,
+        )
+        if golden_stats is not None:
+            profile.metrics.update(
+                golden_seconds=round(golden_seconds, 4),
+                golden_files=golden_stats.files,
+                golden_bytes=golden_stats.bytes,
+                skipped_files=golden_stats.skipped_files,
+                skipped_bytes=golden_stats.skipped_bytes,
+            )
+        started = time.perf_counter()
+        verify_files(user_data_dir, folder, self.run.golden)
+        profile.verification["files"] = "passed"
+        profile.metrics["verify_files_seconds"] = round(time.perf_counter() - started, 4)
+        return profile
+
+    def remove(self) -> Removal:
+        """End the run's browsers and remove all its profiles (golden copy and every clone)."""
+        return remove_run(self.run.path)

@@ -1,0 +1,266 @@
+"""Every setting, its three spellings, and their resolution (CLI > env > ini > default) into one frozen object.
+
+This module does not import pytest: ``plugin.py`` hands it the raw values it read and turns a
+``SettingsError`` into ``pytest.UsageError``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shlex
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import platforms
+from .errors import SettingsError
+
+BROWSERS = ("edge", "chrome", "chromium")
+CHANNELS = ("stable", "beta", "dev", "canary")
+KEEP = ("never", "on-failure", "always")
+VERIFY_METHODS = ("files", "capabilities", "auth")
+DRIVER_SCOPES = ("test", "worker")
+ISOLATIONS = ("worker", "test")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off", "")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: ``name`` is its dashed name; kind is choice, path, flag, list or text."""
+
+    name: str
+    kind: str
+    help: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def cli(self) -> str:
+        return f"--edgeprofile-{self.name}"
+
+    @property
+    def ini(self) -> str:
+        return "edgeprofile_" + self.name.replace("-", "_")
+
+    @property
+    def env(self) -> str:
+        return "PYTEST_EDGEPROFILE_" + self.name.replace("-", "_").upper()
+
+    @property
+    def dest(self) -> str:
+        return self.ini
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("browser", "choice", "browser to drive (default: edge)", BROWSERS),
+    Spec("channel", "choice", "release channel (default: stable)", CHANNELS),
+    Spec("user-data-dir", "path", "the base 'User Data' directory (default: the platform's for browser+channel)"),
+    Spec("profile", "text", "profile folder ('Default', 'Profile 1') or its display name (default: Default)"),
+    Spec("binary", "path", "browser executable (default: found per platform, then on PATH)"),
+    Spec("driver", "path", "driver executable (default: PATH, next to the browser, Selenium Manager last)"),
+    Spec("headed", "flag", "show the browser windows (default: headless)"),
+    Spec("arg", "list", "extra browser argument, repeatable (ini: one per line)"),
+    Spec("clone-root", "path", "where clones are made (default: a private folder under the temp dir)"),
+    Spec("keep", "choice", "keep the clones after the run (default: never)", KEEP),
+    Spec("verify", "text", "comma list of files, capabilities, auth (default: files,capabilities[,auth])"),
+    Spec("auth-url", "text", "a URL that only a logged-in browser can see"),
+    Spec("auth-cookie", "text", "a cookie that must exist for auth-url's site"),
+    Spec("auth-selector", "text", "a CSS selector that must be present on auth-url"),
+    Spec("driver-scope", "choice", "test: a browser per test; worker: one per worker (default: test)", DRIVER_SCOPES),
+    Spec("isolation", "choice", "worker: a clone per worker; test: restored before each test (default: worker)",
+         ISOLATIONS),
+    Spec("output", "path", "folder for failure artifacts (default: edgeprofile-results)"),
+)
+SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings of one run; ``sources`` says where each value came from."""
+
+    browser: str = "edge"
+    channel: str = "stable"
+    user_data_dir: Path = Path()
+    profile: str = "Default"
+    binary: Path | None = None
+    driver: Path | None = None
+    headed: bool = False
+    args: tuple[str, ...] = ()
+    clone_root: Path = Path()
+    keep: str = "never"
+    verify: tuple[str, ...] = ("files", "capabilities")
+    auth_url: str | None = None
+    auth_cookie: str | None = None
+    auth_selector: str | None = None
+    driver_scope: str = "test"
+    isolation: str = "worker"
+    output: Path = Path("edgeprofile-results")
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def explicit(self) -> bool:
+        """True when the user set anything: then the base is checked before any worker starts."""
+        return any(source != "default" for source in self.sources.values())
+
+    def source(self, name: str) -> str:
+        return self.sources.get(name, "default")
+
+
+def default_clone_root() -> Path:
+    """A per-user folder under the system temp dir, so users on one machine never share clones."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # getuser raises OSError or KeyError when no name can be found
+        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in user)
+    return Path(tempfile.gettempdir()) / f"pytest-edgeprofile-{safe}"
+
+
+def _parse(spec: Spec, raw: object, source: str, base_dir: Path) -> object:
+    """Turn one raw value (a CLI value, an env string, an ini value) into its typed form."""
+    if spec.kind == "flag":
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise SettingsError(
+            f"{spec.name} is {raw!r} (from {source}); use one of: true, false, 1, 0, yes, no.", spec.name, source
+        )
+    if spec.kind == "list":
+        if isinstance(raw, str):
+            return tuple(shlex.split(raw))
+        items = raw if isinstance(raw, (list, tuple)) else [raw]
+        return tuple(str(item) for item in items if str(item).strip())
+    text = str(raw).strip()
+    if spec.kind == "choice":
+        value = text.lower()
+        if value not in spec.choices:
+            raise SettingsError(
+                f"{spec.name} is {text!r} (from {source}); valid values are: {', '.join(spec.choices)}.",
+                spec.name,
+                source,
+            )
+        return value
+    if spec.kind == "path":
+        path = Path(os.path.expandvars(text)).expanduser()
+        return path if path.is_absolute() else (base_dir / path)
+    return text
+
+
+def resolve(
+    cli: Mapping[str, object],
+    env: Mapping[str, str],
+    ini: Mapping[str, object],
+    *,
+    cwd: Path,
+    ini_dir: Path | None = None,
+    ini_name: str = "the ini file",
+    system: str | None = None,
+    home: Path | None = None,
+    clone_root_default: Callable[[], Path] = default_clone_root,
+) -> Settings:
+    """Resolve every setting from its three spellings; raises ``SettingsError`` on the first bad value."""
+    values: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    for spec in SPECS:
+        candidates = (
+            (cli.get(spec.dest), f"{spec.cli}", cwd),
+            (env.get(spec.env), f"env {spec.env}", cwd),
+            (ini.get(spec.ini), f"{spec.ini} in {ini_name}", ini_dir or cwd),
+        )
+        for raw, source, base_dir in candidates:
+            if raw is None or raw == "" or (isinstance(raw, (list, tuple)) and not raw):
+                continue
+            values[spec.name] = _parse(spec, raw, source, base_dir)
+            sources[spec.name] = source
+            break
+        else:
+            sources[spec.name] = "default"
+    return _complete(values, sources, system=system, home=home, env=env, clone_root_default=clone_root_default)
+
+
+def _complete(
+    values: dict[str, object],
+    sources: dict[str, str],
+    *,
+    system: str | None,
+    home: Path | None,
+    env: Mapping[str, str],
+    clone_root_default: Callable[[], Path],
+) -> Settings:
+    browser = str(values.get("browser", "edge"))
+    channel = str(values.get("channel", "stable"))
+    try:
+        default_dir = platforms.default_user_data_dir(browser, channel, system=system, env=env, home=home)
+    except platforms.UnsupportedChannelError as exc:
+        raise SettingsError(
+            f"{exc} (browser from {sources['browser']}, channel from {sources['channel']}).", "channel",
+            sources["channel"],
+        ) from None
+
+    verify = _verify_methods(values, sources)
+    profile = str(values.get("profile", "Default"))
+    if not profile or profile in (".", "..") or "/" in profile or "\\" in profile:
+        raise SettingsError(
+            f"profile is {profile!r} (from {sources['profile']}); give a profile folder name such as "
+            "'Default' or 'Profile 1', or a display name from Local State, not a path.",
+            "profile",
+            sources["profile"],
+        )
+    return Settings(
+        browser=browser,
+        channel=channel,
+        user_data_dir=_as_path(values.get("user-data-dir")) or default_dir,
+        profile=profile,
+        binary=_as_path(values.get("binary")),
+        driver=_as_path(values.get("driver")),
+        headed=bool(values.get("headed", False)),
+        args=tuple(values.get("arg", ())),  # type: ignore[arg-type]
+        clone_root=_as_path(values.get("clone-root")) or clone_root_default(),
+        keep=str(values.get("keep", "never")),
+        verify=verify,
+        auth_url=_as_text(values.get("auth-url")),
+        auth_cookie=_as_text(values.get("auth-cookie")),
+        auth_selector=_as_text(values.get("auth-selector")),
+        driver_scope=str(values.get("driver-scope", "test")),
+        isolation=str(values.get("isolation", "worker")),
+        output=_as_path(values.get("output")) or Path("edgeprofile-results"),
+        sources=dict(sources),
+    )
+
+
+def _verify_methods(values: Mapping[str, object], sources: Mapping[str, str]) -> tuple[str, ...]:
+    has_auth_check = bool(values.get("auth-url"))
+    if "verify" not in values:
+        return ("files", "capabilities", "auth") if has_auth_check else ("files", "capabilities")
+    source = sources["verify"]
+    methods = tuple(dict.fromkeys(m.strip().lower() for m in str(values["verify"]).split(",") if m.strip()))
+    unknown = [m for m in methods if m not in VERIFY_METHODS]
+    if unknown:
+        raise SettingsError(
+            f"verify names {', '.join(map(repr, unknown))} (from {source}); valid methods are: "
+            f"{', '.join(VERIFY_METHODS)}, separated by commas.",
+            "verify",
+            source,
+        )
+    if "auth" in methods and not has_auth_check:
+        raise SettingsError(
+            f"verify includes 'auth' (from {source}) but no auth-url is set; set --edgeprofile-auth-url "
+            "(with --edgeprofile-auth-cookie and/or --edgeprofile-auth-selector) or drop 'auth'.",
+            "verify",
+            source,
+        )
+    return methods
+
+
+def _as_path(value: object) -> Path | None:
+    return value if isinstance(value, Path) else None
+
+
+def _as_text(value: object) -> str | None:
+    return str(value) if value else None

@@ -1,0 +1,64 @@
+"""End to end on real Chromium: inner pytest runs (-n 0 and -n 3) on clones of a logged-in base profile."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.inner import write_inner_tests
+from tests.support.checks import leftover_processes, tree_digest
+
+pytestmark = pytest.mark.browser
+
+
+def run_inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path,
+              *args: str, count: int = 4) -> tuple[pytest.RunResult, list[dict[str, object]]]:
+    """Run the inner suite in a subprocess against ``base``; returns its result and each test's record."""
+    write_inner_tests(pytester, count)
+    records = pytester.path / "records"
+    records.mkdir(exist_ok=True)
+    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
+    result = pytester.runpytest_subprocess(
+        "--edgeprofile-browser", "chromium",
+        "--edgeprofile-user-data-dir", str(base),
+        "--edgeprofile-clone-root", str(clone_root),
+        "-p", "no:cacheprovider",
+        *args,
+    )
+    found = [json.loads(p.read_text()) for p in sorted(records.glob("*.json"))]
+    return result, found
+
+
+@pytest.mark.parametrize("workers", ["0", "3"])
+def test_every_test_logged_in_on_its_own_workers_clone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str], workers: str,
+) -> None:
+    before = tree_digest(base_profile)
+    count = 6
+    result, records = run_inner(pytester, monkeypatch, base_profile, clone_root, "-n", workers, count=count)
+
+    result.assert_outcomes(passed=count)
+    assert len(records) == count
+    assert {r["heading"] for r in records} == {"Signed in as alice"}
+    clones_by_worker: dict[str, set[str]] = {}
+    for record in records:
+        clones_by_worker.setdefault(str(record["worker"]), set()).add(str(record["clone"]))
+        assert Path(str(record["browser_user_data_dir"])).resolve() == Path(str(record["clone"])).resolve()
+        assert Path(str(record["clone"])).resolve().is_relative_to(clone_root.resolve())
+        assert record["verification"] == {"files": "passed", "capabilities": "passed"}
+        assert record["driver_class"] == "WebDriver" and record["browser_name"] in ("chrome", "chromium")
+    if workers == "0":
+        assert set(clones_by_worker) == {"main"}
+    else:
+        assert len(clones_by_worker) >= 2, "xdist should have spread six tests over several workers"
+    # one clone per worker, never shared
+    assert all(len(clones) == 1 for clones in clones_by_worker.values())
+    all_clones = [next(iter(c)) for c in clones_by_worker.values()]
+    assert len(set(all_clones)) == len(all_clones)
+
+    assert tree_digest(base_profile) == before, "the base profile changed"
+    assert list(clone_root.iterdir()) == [], "a run folder was left behind"
+    assert leftover_processes(clone_root) == []
