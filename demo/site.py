@@ -10,6 +10,7 @@ the host, not the port).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import html
@@ -128,10 +129,8 @@ def main() -> None:
     args = parser.parse_args()
     site = LoginSite(args.port)
     print(f"serving {site.url} (user {USERNAME}, password {PASSWORD})", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         site.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from .profile.base import check_base, check_clone_root
 from .profile.cleanup import Removal, end_run_processes, sweep_dead_runs
 from .profile.manager import ProfileManager
 from .profile.run import new_run_id
+from .report import summary_lines, worker_report
 from .session import WorkerSession
 from .settings import SPECS, Settings, resolve
 
@@ -37,7 +39,8 @@ class PluginState:
     checked: bool = False
     exitstatus: int = 0
     removals: list[Removal] = field(default_factory=list)
-    cleanup_problem: str | None = None
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    cleaned: bool = False
 
 
 STATE: pytest.StashKey[PluginState] = pytest.StashKey()
@@ -145,15 +148,56 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             state_of(config).session.prepare()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """xdist controller: keep what the worker reported; a crashed worker reports nothing, cleanup still finds it."""
+    output = getattr(node, "workeroutput", None) or {}
+    report = output.get("edgeprofile")
+    if report is not None:
+        state_of(node.config).reports.append(report)  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state_of(session.config).exitstatus = int(exitstatus)
+    """Runs after xdist has stopped the workers: report, then end browsers and remove the run's profiles."""
+    config = session.config
+    state = state_of(config)
+    state.exitstatus = int(exitstatus)
+    worker = state.session
+    if worker.profile is not None or worker.failure is not None:
+        report = worker_report(worker.worker_id, worker.profile, str(worker.failure) if worker.failure else None)
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["edgeprofile"] = report
+        else:
+            state.reports.append(report)
+    if state.is_controller:
+        _clean_up(config, state)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    state = state_of(config)
+    lines = summary_lines(state.reports)
+    lines += [f"removed {r.path} left by a run that died ({len(r.ended_pids)} processes ended)"
+              for r in state.removals if r.removed]
+    if lines:
+        terminalreporter.section("edgeprofile")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Controller (or single process): end the run's browsers and remove its profiles, per ``keep``."""
+    """The last chance: if the session never finished (an error in start-up), clean up here."""
     state = config.stash.get(STATE, None)
-    if state is None or not state.is_controller:
+    if state is not None and state.is_controller:
+        _clean_up(config, state)
+
+
+def _clean_up(config: pytest.Config, state: PluginState) -> None:
+    """Controller (or single process): end the run's browsers and remove its profiles, per ``keep``."""
+    if state.cleaned:
         return
+    state.cleaned = True
     keep = state.settings.keep == "always" or (state.settings.keep == "on-failure" and state.exitstatus != 0)
     run_path = state.manager.run.path
     try:
@@ -174,4 +218,3 @@ def _say(config: pytest.Config, line: str) -> None:
         reporter.write_line(line, yellow=True)
     else:
         print(line, file=sys.stderr)
-

@@ -1,0 +1,39 @@
+# Two entry points on a fresh machine: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint typecheck unit browser-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Chromium and chromedriver from the system's packages when missing (Debian/Ubuntu: apt-get).
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		echo "chromium and chromedriver: present"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "install Chromium (or Chrome) and its chromedriver and put both on PATH"; exit 1; \
+	fi
+
+demo: $(VENV)/.installed browser-deps
+	$(PY) -m demo.run
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests demo
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.installed browser-deps lint typecheck
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) demo/.profile edgeprofile-results .pytest_cache .mypy_cache .ruff_cache

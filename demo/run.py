@@ -1,0 +1,39 @@
+"""`make demo`: log in once into a demo base profile, then run the demo suite on six workers and show it.
+
+    python -m demo.run [extra pytest arguments]
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from demo.baseprofile import make_base_profile
+from demo.site import LoginSite
+
+DEMO = Path(__file__).parent
+BASE = DEMO / ".profile" / "User Data"
+
+
+def ensure_base_profile() -> None:
+    if (BASE / "Local State").is_file():
+        print(f"demo base profile: {BASE} (already logged in)")
+        return
+    site = LoginSite().start()
+    try:
+        make_base_profile(BASE, site.url)
+    finally:
+        site.stop()
+    print(f"demo base profile: {BASE} (logged in once, just now)")
+
+
+def main() -> int:
+    ensure_base_profile()
+    command = [sys.executable, "-m", "pytest", "-n", "6", "-v", "-p", "no:cacheprovider", *sys.argv[1:]]
+    print("running:", " ".join(command[2:]), f"(in {DEMO})", flush=True)
+    return subprocess.call(command, cwd=DEMO)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
