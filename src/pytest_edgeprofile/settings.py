@@ -23,6 +23,9 @@ KEEP = ("never", "on-failure", "always")
 VERIFY_METHODS = ("files", "capabilities", "auth")
 DRIVER_SCOPES = ("test", "worker")
 ISOLATIONS = ("worker", "test")
+# Settings that say which browser profile to use: setting any of them asks for the up-front check.
+ENGAGING = ("browser", "channel", "user-data-dir", "profile", "binary", "driver", "verify", "auth-url",
+            "auth-cookie", "auth-selector")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -101,8 +104,12 @@ class Settings:
 
     @property
     def explicit(self) -> bool:
-        """True when the user set anything: then the base is checked before any worker starts."""
-        return any(source != "default" for source in self.sources.values())
+        """True when the user chose the browser or profile: then the base is checked before any worker starts.
+
+        Settings about *how* (clone root, keep, headed, arg...) alone do not engage the check, so a CI-wide
+        ``PYTEST_EDGEPROFILE_CLONE_ROOT`` does not make every unrelated pytest run look for a browser profile.
+        """
+        return any(self.sources.get(name, "default") != "default" for name in ENGAGING)
 
     def source(self, name: str) -> str:
         return self.sources.get(name, "default")

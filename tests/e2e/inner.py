@@ -24,6 +24,7 @@ def test_logged_in(edge_driver, edge_profile, n):
         "clone": str(edge_profile.user_data_dir),
         "browser_user_data_dir": caps[vendor]["userDataDir"],
         "driver_class": type(edge_driver).__name__,
+        "driver_module": type(edge_driver).__module__,
         "browser_name": caps["browserName"],
         "verification": edge_profile.verification,
         "heading": heading,

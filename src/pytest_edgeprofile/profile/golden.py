@@ -18,7 +18,7 @@ from filelock import FileLock, Timeout
 from .. import processes
 from ..errors import CloneError, ProfileInUseError
 from .base import BaseProfile, check_base
-from .copying import CopyStats, copy_tree
+from .copying import CopyStats, Include, copy_tree
 from .layout import (
     LOCAL_STATE,
     NEVER_COPY,
@@ -41,22 +41,26 @@ def write_private_json(path: Path, data: dict[str, Any]) -> None:
         json.dump(data, handle, separators=(",", ":"))
 
 
-def profile_filter(relative: str, _is_dir: bool) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    return name not in NEVER_COPY and not is_skipped_in_profile(relative)
+def golden_filter(profile_folder: str) -> Include:
+    """Keep Local State and a few root files, and the chosen profile's folder without caches and locks."""
+
+    def include(relative: str, is_dir: bool) -> bool:
+        top, _, rest = relative.partition("/")
+        if top != profile_folder:
+            return not rest and not is_dir and top in ROOT_KEEP
+        if not rest:
+            return is_dir
+        return rest.rsplit("/", 1)[-1] not in NEVER_COPY and not is_skipped_in_profile(rest)
+
+    return include
 
 
 def build_golden(base: BaseProfile, target: Path) -> CopyStats:
     """Copy ``base`` into the new folder ``target`` as a golden copy; ``target`` must not exist."""
-    target.mkdir(mode=0o700)
+    stats = copy_tree(base.user_data_dir, target, golden_filter(base.profile.folder))
     try:
-        stats = copy_tree(base.profile_dir, target / base.profile.folder, profile_filter)
+        # Written fresh into the copy: the base's own files are only ever read.
         write_private_json(target / LOCAL_STATE, trim_local_state(base.local_state, base.profile.folder))
-        for name in sorted(ROOT_KEEP - {LOCAL_STATE}):
-            source = base.user_data_dir / name
-            if source.is_file() and not source.is_symlink():
-                shutil.copyfile(source, target / name)
-                os.chmod(target / name, 0o600)
         prefs_path = target / base.profile.folder / PREFERENCES
         write_private_json(prefs_path, mark_clean_exit(read_json(prefs_path)))
     except BaseException:

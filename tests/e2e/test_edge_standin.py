@@ -1,0 +1,53 @@
+"""`webdriver.Edge` end to end: the Edge code path (ms:edgeOptions, msedge capabilities, msedgedriver and
+microsoft-edge found on PATH) against stand-ins that drive the local Chromium. Real Edge is not run here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import STANDINS
+from tests.e2e.inner import write_inner_tests
+from tests.support.checks import leftover_processes, tree_digest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def edge_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A PATH folder holding `microsoft-edge` and `msedgedriver`, as an Edge install on Linux provides."""
+    bin_dir = tmp_path / "edge bin"
+    bin_dir.mkdir()
+    os.symlink(STANDINS / "msedge", bin_dir / "microsoft-edge")
+    os.symlink(STANDINS / "msedgedriver", bin_dir / "msedgedriver")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return bin_dir
+
+
+def test_edge_runs_webdriver_edge_on_each_workers_clone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str], edge_on_path: Path,
+) -> None:
+    import json
+
+    before = tree_digest(base_profile)
+    records = pytester.path / "records"
+    records.mkdir()
+    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
+    write_inner_tests(pytester, 4)
+    # Only the base is named: browser defaults to edge, and its binary and driver are found on PATH.
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "-p", "no:cacheprovider",
+        "--edgeprofile-user-data-dir", str(base_profile), "--edgeprofile-clone-root", str(clone_root),
+    )
+    result.assert_outcomes(passed=4)
+    found = [json.loads(p.read_text()) for p in records.glob("*.json")]
+    assert {r["driver_module"] for r in found} == {"selenium.webdriver.edge.webdriver"}
+    assert {r["browser_name"] for r in found} == {"msedge"}
+    assert all(r["verification"] == {"files": "passed", "capabilities": "passed"} for r in found)
+    assert all(Path(r["browser_user_data_dir"]).resolve() == Path(r["clone"]).resolve() for r in found)
+    assert tree_digest(base_profile) == before
+    assert list(clone_root.iterdir()) == []
+    assert leftover_processes(clone_root) == []

@@ -1,0 +1,107 @@
+"""The run's lifecycle on real Chromium: crashed workers, keep, and a clone that fails its verification."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_parallel_clones import run_inner
+from tests.support.checks import leftover_processes, tree_digest
+
+pytestmark = pytest.mark.browser
+
+CRASHING = '''
+import json, os
+from pathlib import Path
+from selenium.webdriver.common.by import By
+
+SITE = os.environ["EDGEPROFILE_TEST_SITE"]
+RECORDS = Path(os.environ["EDGEPROFILE_TEST_RECORDS"])
+
+
+def test_crash_with_a_browser_open(edge_driver):
+    edge_driver.get(SITE + "/account")
+    os._exit(1)  # the worker dies mid-test: no teardown, its browser is left running
+
+
+def test_after(edge_driver, edge_profile, worker_id):
+    edge_driver.get(SITE + "/account")
+    assert edge_driver.find_element(By.ID, "account").text == "Signed in as alice"
+    (RECORDS / f"{worker_id}-{os.getpid()}.json").write_text(json.dumps({"clone": str(edge_profile.user_data_dir)}))
+'''
+
+
+def test_a_crashed_workers_clone_and_browser_are_gone_and_its_replacement_gets_a_clone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str],
+) -> None:
+    before = tree_digest(base_profile)
+    records = pytester.path / "records"
+    records.mkdir()
+    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
+    pytester.makepyfile(test_crash=CRASHING + "\n".join(
+        f"def test_after_{i}(edge_driver, edge_profile, worker_id):\n    test_after(edge_driver, edge_profile, worker_id)\n"
+        for i in range(4)))
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium",
+        "--edgeprofile-user-data-dir", str(base_profile), "--edgeprofile-clone-root", str(clone_root),
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1, result.stdout.str()
+    assert outcomes.get("passed") == 5
+    assert "crashed while running" in result.stdout.str()
+    clones = {json.loads(p.read_text())["clone"] for p in records.glob("*.json")}
+    assert len(clones) >= 2
+    assert list(clone_root.iterdir()) == []
+    assert leftover_processes(clone_root) == []
+    assert tree_digest(base_profile) == before
+
+
+@pytest.mark.parametrize(("keep", "fail", "kept"), [
+    ("always", False, True), ("on-failure", True, True), ("on-failure", False, False), ("never", True, False),
+])
+def test_keep(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str], keep: str, fail: bool, kept: bool,
+) -> None:
+    pytester.makepyfile(f"def test_one(edge_driver):\n    assert not {fail}\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium", "--edgeprofile-keep", keep,
+        "--edgeprofile-user-data-dir", str(base_profile), "--edgeprofile-clone-root", str(clone_root),
+    )
+    assert result.ret == (1 if fail else 0)
+    runs = list(clone_root.iterdir())
+    try:
+        if kept:
+            assert len(runs) == 1 and (runs[0] / "workers" / "main" / "Default" / "Cookies").is_file()
+            result.stdout.fnmatch_lines([
+                f"edgeprofile: kept the run's profiles in {runs[0]}; they hold the profile's cookies and saved "
+                "passwords: delete the folder when done."
+            ])
+        else:
+            assert runs == []
+        assert leftover_processes(clone_root) == []
+    finally:
+        for run in runs:
+            shutil.rmtree(run)
+
+
+def test_a_clone_the_browser_does_not_use_fails_each_test_with_one_sentence(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str], tmp_path: Path,
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("PYTEST_EDGEPROFILE_ARG", f"--user-data-dir={elsewhere} --disable-background-networking")
+    result, records = run_inner(pytester, monkeypatch, base_profile, clone_root, "-n", "2", count=3)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("errors", outcomes.get("error")) == 3 and records == []
+    result.stdout.fnmatch_lines([
+        "*pytest-edgeprofile: the browser reports * as its user data dir (chrome.userDataDir), not the clone "
+        f"{clone_root}/run-*; another --user-data-dir in the browser arguments may override it."
+    ])
+    assert "pytest_edgeprofile/" not in result.stdout.str(), "a traceback through the plugin's internals"
+    assert list(clone_root.iterdir()) == []
+    assert leftover_processes(clone_root) == [] and leftover_processes(elsewhere) == []

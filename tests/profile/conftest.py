@@ -1,0 +1,71 @@
+"""A real Chromium base profile dressed like a daily one: caches, a second profile, stale locks, a stray link."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+CACHES = (
+    "Default/Cache/Cache_Data/f_000001",
+    "Default/Code Cache/js/index",
+    "Default/GPUCache/data_0",
+    "Default/DawnGraphiteCache/data_0",
+    "Default/Service Worker/CacheStorage/abc/index",
+    "Default/Service Worker/ScriptCache/index",
+    "Default/optimization_guide_hint_cache_store/000001.log",
+    "Default/blob_storage/x/1",
+    "Default/Sessions/Session_1",
+    "Crashpad/pending/report.dmp",
+    "GrShaderCache/data_0",
+    "ShaderCache/data_0",
+    "component_crx_cache/x.crx",
+    "Profile 1/Preferences",
+    "Profile 1/Cookies",
+)
+KEPT = (
+    "Local State",
+    "Default/Preferences",
+    "Default/Secure Preferences",
+    "Default/Cookies",
+    "Default/Cookies-journal",
+    "Default/Login Data",
+    "Default/Web Data",
+    "Default/Service Worker/Database/000003.log",
+    "Default/IndexedDB/http_127.0.0.1_0.indexeddb.leveldb/000003.log",
+)
+NEVER = ("SingletonLock", "SingletonSocket", "SingletonCookie", "DevToolsActivePort", "Default/LOCK")
+CACHE_BYTES = 64 * 1024
+
+
+@pytest.fixture
+def daily_base(base_copy: Path, tmp_path: Path) -> Path:
+    """The logged-in base plus what a daily profile also holds (each cache file 64 KiB)."""
+    root = base_copy
+    for rel in CACHES:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if rel == "Profile 1/Preferences":
+            path.write_text(json.dumps({"profile": {"name": "Work"}}))
+        else:
+            path.write_bytes(os.urandom(CACHE_BYTES))
+    for rel in ("Default/Service Worker/Database/000003.log",
+                "Default/IndexedDB/http_127.0.0.1_0.indexeddb.leveldb/000003.log"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"kept data " * 100)
+    (root / "Default" / "LOCK").write_bytes(b"")
+    (root / "DevToolsActivePort").write_text("9222\n/devtools/browser/x")
+    # Locks left by a browser on another machine: stale here, and never to be copied.
+    os.symlink("otherhost-12345", root / "SingletonLock")
+    os.symlink(str(tmp_path / "no-socket"), root / "SingletonSocket")
+    os.symlink("123456789", root / "SingletonCookie")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not part of the profile")
+    os.symlink(outside, root / "Default" / "stray link")
+    state = json.loads((root / "Local State").read_text())
+    state.setdefault("profile", {}).setdefault("info_cache", {})["Profile 1"] = {"name": "Work"}
+    state["os_crypt"] = {**state.get("os_crypt", {}), "encrypted_key": "RFBBUEkBAAAA-test-key"}
+    (root / "Local State").write_text(json.dumps(state))
+    return root

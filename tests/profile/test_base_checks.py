@@ -1,0 +1,105 @@
+"""The base profile's checks: each mistake is one sentence naming the path and what to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_edgeprofile.errors import CloneError, ProfileCorruptError, ProfileInUseError, ProfileNotFoundError
+from pytest_edgeprofile.profile.base import check_base, check_clone_root
+from tests.conftest import QUIET_ARGS
+from tests.support.checks import wait_for
+
+pytestmark = pytest.mark.browser
+
+
+def test_missing_base(tmp_path: Path) -> None:
+    with pytest.raises(ProfileNotFoundError) as caught:
+        check_base(tmp_path / "nope", "Default")
+    assert str(caught.value) == (
+        f"the base user data dir {tmp_path / 'nope'} does not exist; set --edgeprofile-user-data-dir to the "
+        "browser's 'User Data' folder (edge://version shows it as the parent of 'Profile path')."
+    )
+    assert caught.value.path == tmp_path / "nope"
+
+
+def test_a_profile_folder_given_as_the_base_gets_a_hint(base_copy: Path) -> None:
+    with pytest.raises(ProfileNotFoundError) as caught:
+        check_base(base_copy / "Default", "Default")
+    message = str(caught.value)
+    assert "is not a browser user data dir: it has no 'Local State' file" in message
+    assert f"use its parent {base_copy} and --edgeprofile-profile Default" in message
+
+
+def test_unknown_profile_lists_the_available_ones_with_display_names(base_copy: Path) -> None:
+    display = json.loads((base_copy / "Local State").read_text())["profile"]["info_cache"]["Default"]["name"]
+    with pytest.raises(ProfileNotFoundError) as caught:
+        check_base(base_copy, "Profile 9")
+    assert str(caught.value) == (
+        f"profile 'Profile 9' is not in {base_copy}; available profiles: 'Default' ({display}). "
+        "Set --edgeprofile-profile to one of these folder or display names."
+    )
+    assert caught.value.profile == "Profile 9"
+
+
+@pytest.mark.parametrize("name", ["Local State", "Default/Preferences"])
+def test_corrupt_json_files(base_copy: Path, name: str) -> None:
+    (base_copy / name).write_text('{"profile": ')
+    with pytest.raises(ProfileCorruptError) as caught:
+        check_base(base_copy, "Default")
+    assert str(caught.value).startswith(f"{base_copy / name} is not valid JSON (JSONDecodeError:")
+    assert "the profile is damaged" in str(caught.value)
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads unreadable files")
+def test_unreadable_cookies(base_copy: Path) -> None:
+    (base_copy / "Default" / "Cookies").chmod(0)
+    with pytest.raises(ProfileCorruptError, match="cannot be read \\(permission denied\\)"):
+        check_base(base_copy, "Default")
+
+
+@pytest.fixture
+def running_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[subprocess.Popen[bytes]]:
+    """The user's real browser, open on the base."""
+    args = [str(chromium[0]), f"--user-data-dir={base_copy}", "--headless=new", "--no-sandbox",
+            *QUIET_ARGS.split(), "about:blank"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_for(lambda: os.path.lexists(base_copy / "SingletonLock"), 20), "chromium did not start"
+    yield proc
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_a_base_open_in_a_running_browser_is_refused_and_left_running(
+    base_copy: Path, running_browser: subprocess.Popen[bytes]
+) -> None:
+    with pytest.raises(ProfileInUseError) as caught:
+        check_base(base_copy, "Default")
+    error = caught.value
+    host_pid = int(os.readlink(base_copy / "SingletonLock").rsplit("-", 1)[1])
+    assert error.pid == host_pid and error.program and "chrom" in error.program
+    assert str(error).startswith(f"the base profile {base_copy} is in use by pid {host_pid} (")
+    assert "close that browser" in str(error)
+    assert running_browser.poll() is None, "the user's browser must not be disturbed"
+
+
+@pytest.mark.parametrize("where", ["same", "inside", "parent"])
+def test_a_clone_root_overlapping_the_base_is_refused(base_copy: Path, where: str) -> None:
+    root = {"same": base_copy, "inside": base_copy / "clones", "parent": base_copy.parent}[where]
+    with pytest.raises(CloneError) as caught:
+        check_clone_root(root, base_copy)
+    assert str(caught.value) == (
+        f"the clone root {root} overlaps the base user data dir {base_copy}; choose a clone root outside it "
+        "(and not one of its parents)."
+    )
+
+
+def test_a_clone_root_under_a_file_is_refused(tmp_path: Path, base_copy: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(CloneError, match="is not a folder"):
+        check_clone_root(tmp_path / "file" / "clones", base_copy)
