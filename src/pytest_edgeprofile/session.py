@@ -19,7 +19,7 @@ from .errors import ProfileError
 from .log import get_logger
 from .profile.manager import ProfileManager, WorkerProfile
 from .settings import Settings
-from .verify import verify_capabilities
+from .verify import verify_auth, verify_capabilities
 
 
 class WorkerSession:
@@ -59,19 +59,8 @@ class WorkerSession:
             self.locate()
             profile = self.manager.clone(self.worker_id)
             self.log.info("clone", path=str(profile.user_data_dir), **profile.metrics)
-            if "capabilities" in self.settings.verify:
-                started = time.perf_counter()
-                driver = self.start(self.options(profile), profile)
-                try:
-                    versions = verify_capabilities(
-                        driver.capabilities, platforms.capability_vendor(self.settings.browser),
-                        profile.user_data_dir,
-                    )
-                finally:
-                    driver.quit()
-                profile.verification["capabilities"] = "passed"
-                profile.metrics.update(versions)
-                profile.metrics["verify_capabilities_seconds"] = round(time.perf_counter() - started, 4)
+            if {"capabilities", "auth"} & set(self.settings.verify):
+                self._verify_in_browser(profile)
             self.log.info("verify", **profile.verification)
         except ProfileError as exc:
             self.failure = exc
@@ -79,6 +68,27 @@ class WorkerSession:
             raise
         self.profile = profile
         return profile
+
+    def _verify_in_browser(self, profile: WorkerProfile) -> None:
+        """Start one browser on the clone: it must report the clone as its user data dir, and be logged in."""
+        s = self.settings
+        driver = self.start(self.options(profile), profile)
+        try:
+            if "capabilities" in s.verify:
+                started = time.perf_counter()
+                versions = verify_capabilities(
+                    driver.capabilities, platforms.capability_vendor(s.browser), profile.user_data_dir
+                )
+                profile.verification["capabilities"] = "passed"
+                profile.metrics.update(versions)
+                profile.metrics["verify_capabilities_seconds"] = round(time.perf_counter() - started, 4)
+            if "auth" in s.verify and s.auth_url:
+                started = time.perf_counter()
+                verify_auth(driver, s.auth_url, s.auth_cookie, s.auth_selector)
+                profile.verification["auth"] = "passed"
+                profile.metrics["verify_auth_seconds"] = round(time.perf_counter() - started, 4)
+        finally:
+            driver.quit()
 
     def options(self, profile: WorkerProfile | None = None) -> ChromiumOptions:
         """Fresh options for a browser on this worker's clone."""

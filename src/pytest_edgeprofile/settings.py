@@ -219,6 +219,13 @@ def _complete(
             "profile",
             sources["profile"],
         )
+    for name, default in (("driver-scope", "test"), ("isolation", "worker")):
+        if values.get(name, default) != default:
+            raise SettingsError(
+                f"{name} {values[name]!r} (from {sources[name]}) is not available in this version yet; "
+                f"use {default!r} (the default).",
+                name, sources[name],
+            )
     return Settings(
         browser=browser,
         channel=channel,

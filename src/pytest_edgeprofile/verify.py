@@ -7,12 +7,20 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from .errors import ProfileCorruptError, VerificationError
 from .profile.layout import LOCAL_STATE, PREFERENCES, read_json
 
 SQLITE_FILES = ("Cookies", "Network/Cookies", "Login Data", "Web Data")
+LOGGED_OUT_CAUSES = (
+    "Likely causes: the base itself is not logged in; on Windows, a default profile's app-bound (v20) cookies "
+    "cannot be read from a copy (log in once into a dedicated, non-default base profile); the driver's "
+    "password-store / use-mock-keychain switches hid the cookie key; the base was copied while its browser ran."
+)
 
 
 def _encrypted_key(local_state: Mapping[str, Any]) -> object:
@@ -77,3 +85,29 @@ def verify_capabilities(capabilities: Mapping[str, Any], vendor: str, clone: Pat
         "browser_version": str(capabilities.get("browserVersion", "")),
         "driver_version": str(driver_version).split(" ")[0],
     }
+
+
+def verify_auth(driver: WebDriver, url: str, cookie: str | None, selector: str | None) -> None:
+    """``url`` loads without a detour to a login page, ``cookie`` exists for its site, ``selector`` is there.
+
+    Cookie values are never read into messages or logs: only the cookie's name is.
+    """
+    driver.get(url)
+    wanted, landed = urlsplit(url), urlsplit(driver.current_url)
+    if (landed.hostname, landed.path.rstrip("/")) != (wanted.hostname, wanted.path.rstrip("/")):
+        raise VerificationError(
+            f"opening the auth URL {url} led to {landed.scheme}://{landed.netloc}{landed.path} instead: the clone is "
+            f"not logged in. {LOGGED_OUT_CAUSES}",
+            None, "auth",
+        )
+    if cookie and driver.get_cookie(cookie) is None:
+        raise VerificationError(
+            f"the clone has no cookie named {cookie!r} for {wanted.hostname}: it is not logged in. {LOGGED_OUT_CAUSES}",
+            None, "auth",
+        )
+    if selector and not driver.find_elements(By.CSS_SELECTOR, selector):
+        raise VerificationError(
+            f"the page {url} has no element matching {selector!r}: the clone is not logged in, or the selector is "
+            f"wrong. {LOGGED_OUT_CAUSES}",
+            None, "auth",
+        )

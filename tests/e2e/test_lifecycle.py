@@ -43,7 +43,8 @@ def test_a_crashed_workers_clone_and_browser_are_gone_and_its_replacement_gets_a
     records.mkdir()
     monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
     pytester.makepyfile(test_crash=CRASHING + "\n".join(
-        f"def test_after_{i}(edge_driver, edge_profile, worker_id):\n    test_after(edge_driver, edge_profile, worker_id)\n"
+        f"def test_after_{i}(edge_driver, edge_profile, worker_id):\n"
+        "    test_after(edge_driver, edge_profile, worker_id)\n"
         for i in range(4)))
     result = pytester.runpytest_subprocess(
         "-n", "2", "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium",
