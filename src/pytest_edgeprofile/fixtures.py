@@ -6,7 +6,6 @@ by the same name) and ``edge_driver`` will use the result.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -50,7 +49,4 @@ def edge_driver(
     except ProfileError as exc:
         pytest.fail(f"pytest-edgeprofile: {exc}", pytrace=False)
     yield driver
-    try:
-        driver.quit()
-    except Exception as exc:  # the controller ends what is left; a failed quit must not fail the test
-        warnings.warn(pytest.PytestWarning(f"pytest-edgeprofile: quitting the browser failed: {exc}"), stacklevel=1)
+    _session(request).quit(driver, edge_profile)

@@ -56,8 +56,12 @@ def default_user_data_dir(
     system: str | None = None,
     env: Mapping[str, str] | None = None,
     home: Path | PurePath | None = None,
-) -> Path:
-    """The folder a normal install of ``browser`` on ``channel`` uses as its 'User Data' directory."""
+) -> PurePath:
+    """The folder a normal install of ``browser`` on ``channel`` uses as its 'User Data' directory.
+
+    The result has the flavour of ``system`` (a ``PureWindowsPath`` for Windows), so every platform's answer is
+    right on any machine; turn it into a ``Path`` only for the machine you run on.
+    """
     sysname = _system(system)
     _check_channel(browser, channel, sysname)
     env = os.environ if env is None else env
@@ -66,18 +70,18 @@ def default_user_data_dir(
         local = env.get("LOCALAPPDATA") or str(_path(sysname, home_dir, "AppData", "Local"))
         vendor = {"edge": ("Microsoft", "Edge"), "chrome": ("Google", "Chrome"), "chromium": ("Chromium",)}[browser]
         *parents, leaf = vendor
-        return Path(_path(sysname, local, *parents, leaf + _WIN_SUFFIX[channel], "User Data"))
+        return _path(sysname, local, *parents, leaf + _WIN_SUFFIX[channel], "User Data")
     if sysname == MACOS:
         support = _path(sysname, home_dir, "Library", "Application Support")
         leaf = {"edge": "Microsoft Edge", "chrome": "Google/Chrome", "chromium": "Chromium"}[browser]
-        return Path(_path(sysname, str(support), leaf + _MAC_SUFFIX[channel]))
+        return _path(sysname, str(support), leaf + _MAC_SUFFIX[channel])
     config = env.get("XDG_CONFIG_HOME") or str(_path(sysname, home_dir, ".config"))
     leaf = {
         "edge": "microsoft-edge" + _EDGE_LINUX.get(channel, ""),
         "chrome": "google-chrome" + _CHROME_LINUX[channel],
         "chromium": "chromium",
     }[browser]
-    return Path(_path(sysname, config, leaf))
+    return _path(sysname, config, leaf)
 
 
 def binary_candidates(

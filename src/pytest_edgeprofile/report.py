@@ -12,7 +12,7 @@ def worker_report(worker_id: str, profile: WorkerProfile | None, failure: str | 
     """What a worker sends the controller at its end (plain data: it crosses xdist's channel)."""
     report: dict[str, Any] = {"worker": worker_id, "failure": failure}
     if profile is not None:
-        report.update(clone=str(profile.user_data_dir), verification=dict(profile.verification),
+        report.update(clone=str(profile.user_data_dir), verification=profile.verification.as_dict(),
                       metrics=dict(profile.metrics))
     return report
 

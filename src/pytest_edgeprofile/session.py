@@ -1,34 +1,69 @@
 """One test process's browser work: its clone, its options, its browsers. Used by the fixtures.
 
-It does not import pytest; errors are ``ProfileError``s that the plugin shows as one sentence.
+It does not import pytest; errors are ``ProfileError``s that the plugin shows as one sentence. A clone that
+fails verification, or a browser that cannot start on it, is re-cloned from the golden copy and retried; a
+worker whose browser keeps failing opens its circuit breaker, and its remaining tests fail at once.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
+from selenium.webdriver.remote.webdriver import WebDriver
 
-from . import platforms
+from . import platforms, processes
 from .browser.launch import start_browser
 from .browser.locate import find_binary, find_driver
 from .browser.options import build_options
-from .errors import ProfileError
+from .errors import ProfileError, VerificationError
 from .log import get_logger
+from .profile.layout import LOCAL_STATE, PREFERENCES
 from .profile.manager import ProfileManager, WorkerProfile
+from .resilience import CircuitBreaker, RetryConfig
 from .settings import Settings
-from .verify import verify_auth, verify_capabilities
+from .verify import VerificationConfig, VerificationStatus, run_verification
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def verification_config(settings: Settings, retry: RetryConfig) -> VerificationConfig:
+    return VerificationConfig.from_names(
+        settings.verify, auth_url=settings.auth_url, auth_cookie=settings.auth_cookie,
+        auth_selector=settings.auth_selector, timeout=retry.verify_timeout,
+    )
+
+
+def looks_damaged(profile: WorkerProfile) -> str | None:
+    """A quick check before each browser start (milliseconds): the files a browser cannot do without."""
+    for path in (profile.user_data_dir / LOCAL_STATE, profile.profile_path / PREFERENCES):
+        try:
+            json.loads(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            return f"{path} is unreadable ({exc.__class__.__name__})"
+    cookies = profile.profile_path / "Cookies"
+    if cookies.exists():
+        with cookies.open("rb") as handle:
+            if handle.read(16) != SQLITE_HEADER:
+                return f"{cookies} is not a SQLite database"
+    return None
 
 
 class WorkerSession:
     """Clones and verifies this process's profile once, then starts browsers on it."""
 
-    def __init__(self, settings: Settings, manager: ProfileManager, worker_id: str) -> None:
+    def __init__(self, settings: Settings, manager: ProfileManager, worker_id: str,
+                 retry: RetryConfig | None = None) -> None:
         self.settings = settings
         self.manager = manager
         self.worker_id = worker_id
+        self.retry = retry or RetryConfig()
+        self.breaker = CircuitBreaker(self.retry.breaker_threshold)
         self.profile: WorkerProfile | None = None
         self.failure: ProfileError | None = None
         self._binary: Path | None = None
@@ -49,46 +84,61 @@ class WorkerSession:
                                        lock_path=s.clone_root / "selenium-manager.lock")
         return self._binary, self._driver
 
+    # -- session setup -----------------------------------------------------------------------------------
+
     def prepare(self) -> WorkerProfile:
         """Clone and verify this worker's profile (once); a failure is kept and raised again on every use."""
         if self.profile is not None:
             return self.profile
         if self.failure is not None:
             raise self.failure
+        attempts = 0
         try:
             self.locate()
-            profile = self.manager.clone(self.worker_id)
-            self.log.info("clone", path=str(profile.user_data_dir), **profile.metrics)
-            if {"capabilities", "auth"} & set(self.settings.verify):
-                self._verify_in_browser(profile)
-            self.log.info("verify", **profile.verification)
+            for attempt in self.retry.retrying():
+                with attempt:
+                    attempts += 1
+                    profile = self._clone_and_verify()
         except ProfileError as exc:
+            if attempts > 1:
+                exc.message = f"{exc.message} (worker {self.worker_id}: {attempts} attempts, each on a fresh clone)"
+                exc.args = (exc.message,)
             self.failure = exc
-            self.log.warning("prepare_failed", error=str(exc))
+            self.log.warning("prepare_failed", attempts=attempts, check=getattr(exc, "check", None))
             raise
+        profile.metrics["clone_attempts"] = attempts
+        for warning in profile.verification.warnings():
+            self.log.warning("verify_degraded", reason=warning)
         self.profile = profile
         return profile
 
-    def _verify_in_browser(self, profile: WorkerProfile) -> None:
-        """Start one browser on the clone: it must report the clone as its user data dir, and be logged in."""
-        s = self.settings
-        driver = self.start(self.options(profile), profile)
+    def _clone_and_verify(self) -> WorkerProfile:
+        profile = self.manager.clone(self.worker_id)
+        self.log.info("clone", path=str(profile.user_data_dir), **profile.metrics)
+        result = run_verification(
+            verification_config(self.settings, self.retry), profile.user_data_dir, profile.profile_directory,
+            self.manager.run.golden, browser=lambda: self._verification_browser(profile),
+            vendor=platforms.capability_vendor(self.settings.browser),
+        )
+        profile.verification = result
+        for method, method_result in result.results.items():
+            profile.metrics[f"verify_{method.value}_seconds"] = round(method_result.duration, 4)
+        profile.metrics.update(result.details)
+        self.log.info("verify", status=result.status.value, **result.as_dict())
+        for method, method_result in result.results.items():
+            if method_result.status is VerificationStatus.FAILED:
+                raise VerificationError(method_result.reason, profile.user_data_dir, method.value)
+        return profile
+
+    @contextmanager
+    def _verification_browser(self, profile: WorkerProfile) -> Iterator[WebDriver]:
+        driver = self._start_once(self.options(profile), profile)
         try:
-            if "capabilities" in s.verify:
-                started = time.perf_counter()
-                versions = verify_capabilities(
-                    driver.capabilities, platforms.capability_vendor(s.browser), profile.user_data_dir
-                )
-                profile.verification["capabilities"] = "passed"
-                profile.metrics.update(versions)
-                profile.metrics["verify_capabilities_seconds"] = round(time.perf_counter() - started, 4)
-            if "auth" in s.verify and s.auth_url:
-                started = time.perf_counter()
-                verify_auth(driver, s.auth_url, s.auth_cookie, s.auth_selector)
-                profile.verification["auth"] = "passed"
-                profile.metrics["verify_auth_seconds"] = round(time.perf_counter() - started, 4)
+            yield driver
         finally:
-            driver.quit()
+            self.quit(driver, profile)
+
+    # -- tests ---------------------------------------------------------------------------------------------
 
     def options(self, profile: WorkerProfile | None = None) -> ChromiumOptions:
         """Fresh options for a browser on this worker's clone."""
@@ -100,11 +150,57 @@ class WorkerSession:
         )
 
     def start(self, options: ChromiumOptions, profile: WorkerProfile | None = None) -> ChromiumDriver:
-        """A new browser with ``options``."""
+        """A new browser with ``options``: a damaged clone is re-cloned first, a failed start retried."""
         profile = profile or self.prepare()
-        _binary, driver = self.locate()
+        if self.breaker.is_open:
+            raise ProfileError(
+                f"the browser of worker {self.worker_id} failed to start for {self.breaker.consecutive} tests in a "
+                f"row, so its remaining tests fail at once; last error: {self.breaker.last_reason}",
+                profile.user_data_dir,
+            )
+        attempts = 0
+        try:
+            for attempt in self.retry.retrying():
+                with attempt:
+                    attempts += 1
+                    if attempts > 1:
+                        self.reclone(profile, "the browser did not start on it")
+                    else:
+                        damage = looks_damaged(profile)
+                        if damage is not None:
+                            self.reclone(profile, damage)
+                    driver = self._start_once(options, profile)
+        except ProfileError as exc:
+            self.breaker.failure(str(exc))
+            raise
+        self.breaker.success()
+        return driver
+
+    def _start_once(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
+        _binary, driver_path = self.locate()
         started = time.perf_counter()
-        session = start_browser(self.settings.browser, options, driver, self.manager.run.path)
+        session = start_browser(self.settings.browser, options, driver_path, self.manager.run.path)
         profile.metrics["browser_starts"] = int(profile.metrics.get("browser_starts", 0)) + 1
         self.log.info("start", seconds=round(time.perf_counter() - started, 4))
         return session
+
+    def reclone(self, profile: WorkerProfile, reason: str) -> None:
+        """Replace this worker's clone with a fresh copy of the golden copy (same path, so options still hold)."""
+        processes.end_processes(processes.processes_using(profile.user_data_dir), self.retry.cleanup_timeout)
+        fresh = self.manager.clone(self.worker_id)
+        profile.metrics["reclones"] = int(profile.metrics.get("reclones", 0)) + 1
+        self.log.warning("reclone", reason=reason, path=str(fresh.user_data_dir))
+
+    def quit(self, driver: WebDriver, profile: WorkerProfile) -> None:
+        """Quit a browser; one that died under its test is counted and its leftovers ended, never an error."""
+        try:
+            driver.quit()
+        except Exception as exc:  # a dead browser: its driver may already be gone too
+            self.log.warning("quit_failed", error=exc.__class__.__name__)
+        leftovers = processes.processes_using(profile.user_data_dir)
+        if leftovers:
+            # A browser that died under its test (or hung on quit): end what is left, the next test starts anew.
+            ended = processes.end_processes(leftovers, self.retry.cleanup_timeout)
+            before = int(profile.metrics.get("leftover_processes_ended", 0))
+            profile.metrics["leftover_processes_ended"] = before + len(ended)
+            self.log.warning("restart", reason="browser processes left after quit", count=len(ended))

@@ -140,7 +140,13 @@ def _parse(spec: Spec, raw: object, source: str, base_dir: Path) -> object:
         )
     if spec.kind == "list":
         if isinstance(raw, str):
-            return tuple(shlex.split(raw))
+            try:
+                return tuple(shlex.split(raw))
+            except ValueError as exc:
+                raise SettingsError(
+                    f"{spec.name} is {raw!r} (from {source}) and cannot be split like a shell command line "
+                    f"({exc}); balance its quotes.", spec.name, source,
+                ) from None
         items = raw if isinstance(raw, (list, tuple)) else [raw]
         return tuple(str(item) for item in items if str(item).strip())
     text = str(raw).strip()
@@ -229,7 +235,7 @@ def _complete(
     return Settings(
         browser=browser,
         channel=channel,
-        user_data_dir=_as_path(values.get("user-data-dir")) or default_dir,
+        user_data_dir=_as_path(values.get("user-data-dir")) or Path(default_dir),
         profile=profile,
         binary=_as_path(values.get("binary")),
         driver=_as_path(values.get("driver")),
@@ -254,6 +260,12 @@ def _verify_methods(values: Mapping[str, object], sources: Mapping[str, str]) ->
         return ("files", "capabilities", "auth") if has_auth_check else ("files", "capabilities")
     source = sources["verify"]
     methods = tuple(dict.fromkeys(m.strip().lower() for m in str(values["verify"]).split(",") if m.strip()))
+    if not methods:
+        raise SettingsError(
+            f"verify is {values['verify']!r} (from {source}) and names no method; give a comma list of "
+            f"{', '.join(VERIFY_METHODS)}.",
+            "verify", source,
+        )
     unknown = [m for m in methods if m not in VERIFY_METHODS]
     if unknown:
         raise SettingsError(

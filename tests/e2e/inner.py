@@ -26,7 +26,7 @@ def test_logged_in(edge_driver, edge_profile, n):
         "driver_class": type(edge_driver).__name__,
         "driver_module": type(edge_driver).__module__,
         "browser_name": caps["browserName"],
-        "verification": edge_profile.verification,
+        "verification": edge_profile.verification.as_dict(),
         "heading": heading,
     }}
     (RECORDS / f"{{n}}.json").write_text(json.dumps(record))

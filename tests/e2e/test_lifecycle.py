@@ -101,7 +101,8 @@ def test_a_clone_the_browser_does_not_use_fails_each_test_with_one_sentence(
     assert outcomes.get("errors", outcomes.get("error")) == 3 and records == []
     result.stdout.fnmatch_lines([
         "*pytest-edgeprofile: the browser reports * as its user data dir (chrome.userDataDir), not the clone "
-        f"{clone_root}/run-*; another --user-data-dir in the browser arguments may override it."
+        f"{clone_root}/run-*; another --user-data-dir in the browser arguments may override it. (worker gw*: 3 "
+        "attempts, each on a fresh clone)"
     ])
     assert "pytest_edgeprofile/" not in result.stdout.str(), "a traceback through the plugin's internals"
     assert list(clone_root.iterdir()) == []

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from ..verify import verify_files
+from ..verify.model import VerificationResult
 from .cleanup import Removal, remove_run
 from .clone import make_clone
 from .copying import CopyStats
@@ -32,7 +32,7 @@ class WorkerProfile:
     user_data_dir: Path
     profile_directory: str
     profile_type: ProfileType = ProfileType.WORKER
-    verification: dict[str, str] = field(default_factory=dict)
+    verification: VerificationResult = field(default_factory=VerificationResult)
     metrics: dict[str, float | int | str] = field(default_factory=dict)
 
     @property
@@ -62,7 +62,7 @@ class ProfileManager:
         return ensure_golden(self.base_dir, self.profile, self.run)
 
     def clone(self, worker_id: str) -> WorkerProfile:
-        """A fresh clone of the golden copy for ``worker_id``, with its files verified."""
+        """A fresh clone of the golden copy for ``worker_id`` (verification is the caller's next step)."""
         started = time.perf_counter()
         golden_stats = self.ensure_golden()
         golden_seconds = time.perf_counter() - started
@@ -83,10 +83,6 @@ class ProfileManager:
                 skipped_files=golden_stats.skipped_files,
                 skipped_bytes=golden_stats.skipped_bytes,
             )
-        started = time.perf_counter()
-        verify_files(user_data_dir, folder, self.run.golden)
-        profile.verification["files"] = "passed"
-        profile.metrics["verify_files_seconds"] = round(time.perf_counter() - started, 4)
         return profile
 
     def remove(self) -> Removal:

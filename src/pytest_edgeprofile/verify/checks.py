@@ -12,8 +12,8 @@ from urllib.parse import quote, urlsplit
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from .errors import ProfileCorruptError, VerificationError
-from .profile.layout import LOCAL_STATE, PREFERENCES, read_json
+from ..errors import ProfileCorruptError, VerificationError
+from ..profile.layout import LOCAL_STATE, PREFERENCES, read_json
 
 SQLITE_FILES = ("Cookies", "Network/Cookies", "Login Data", "Web Data")
 LOGGED_OUT_CAUSES = (
