@@ -17,7 +17,7 @@ from .errors import ProfileError
 from .fixtures import FIXTURE_NAMES, SESSION, edge_driver, edge_options, edge_profile
 from .profile.base import check_base, check_clone_root
 from .profile.cleanup import Removal, end_run_processes, sweep_dead_runs
-from .profile.manager import ProfileManager
+from .profile.manager import ProfileManager, WorkerProfile
 from .profile.run import new_run_id
 from .report import summary_lines, worker_report
 from .session import WorkerSession
@@ -37,6 +37,7 @@ class PluginState:
     session: WorkerSession
     is_controller: bool
     checked: bool = False
+    golden: WorkerProfile | None = None
     exitstatus: int = 0
     removals: list[Removal] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
@@ -106,12 +107,15 @@ def pytest_configure(config: pytest.Config) -> None:
     if worker_input is not None:
         session.seed_executables(worker_input.get("edgeprofile_binary"), worker_input.get("edgeprofile_driver"))
         return
-    if settings.explicit:
+    if settings.explicit and not config.getoption("help"):
         try:
             _preflight(state)
+            state.removals = sweep_dead_runs(settings.clone_root, exclude=manager.run.path)
+            if not config.getoption("collectonly"):
+                state.golden = session.check_golden()
         except ProfileError as exc:
+            _clean_up(config, state)
             raise pytest.UsageError(f"pytest-edgeprofile: {exc}") from None
-        state.removals = sweep_dead_runs(settings.clone_root, exclude=manager.run.path)
 
 
 @pytest.hookimpl(optionalhook=True)

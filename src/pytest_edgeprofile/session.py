@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from selenium.webdriver.chromium.options import ChromiumOptions
@@ -23,13 +24,14 @@ from .browser.locate import find_binary, find_driver
 from .browser.options import build_options
 from .errors import ProfileError, VerificationError
 from .log import get_logger
-from .profile.layout import LOCAL_STATE, PREFERENCES
-from .profile.manager import ProfileManager, WorkerProfile
+from .profile.layout import LOCAL_STATE, PREFERENCES, resolve_profile
+from .profile.manager import ProfileManager, ProfileType, WorkerProfile
 from .resilience import CircuitBreaker, RetryConfig
 from .settings import Settings
-from .verify import VerificationConfig, VerificationStatus, run_verification
+from .verify import VerificationConfig, VerificationMethod, VerificationStatus, run_verification
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+GOLDEN_PROBE = "golden-check"  # the throwaway clone on which the controller checks the golden copy's login
 
 
 def verification_config(settings: Settings, retry: RetryConfig) -> VerificationConfig:
@@ -137,6 +139,37 @@ class WorkerSession:
             yield driver
         finally:
             self.quit(driver, profile)
+
+    def check_golden(self) -> WorkerProfile:
+        """Controller, before any worker: make the golden copy and verify it once.
+
+        Files are checked against the base itself (its cookie key must be in the copy); when an auth check is
+        set, a throwaway clone proves the copy is signed in. Raises ``VerificationError`` naming the check.
+        """
+        run = self.manager.run
+        self.manager.ensure_golden()
+        folder = resolve_profile(run.golden, self.settings.profile).folder
+        config = verification_config(self.settings, self.retry)
+        files_only = tuple(m for m in config.methods if m is VerificationMethod.FILES)
+        result = run_verification(replace(config, methods=files_only), run.golden, folder, self.manager.base_dir)
+        if VerificationMethod.AUTH in config.methods:
+            probe = self.manager.clone(GOLDEN_PROBE)
+            try:
+                auth = run_verification(replace(config, methods=(VerificationMethod.AUTH,)), probe.user_data_dir,
+                                        folder, run.golden, browser=lambda: self._verification_browser(probe))
+            finally:
+                self.manager.discard(GOLDEN_PROBE)
+            result.results.update(auth.results)
+        for method, method_result in result.results.items():
+            if method_result.status is VerificationStatus.FAILED:
+                raise VerificationError(
+                    f"the golden copy of {self.manager.base_dir} failed the {method.value} check, so no test was "
+                    f"run: {method_result.reason}",
+                    run.golden, method.value,
+                )
+        golden = WorkerProfile("golden", run.golden, folder, ProfileType.GOLDEN, verification=result)
+        self.log.info("verify_golden", **result.as_dict())
+        return golden
 
     # -- tests ---------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from demo.site import token_for
+from pytest_edgeprofile.verify import LOGGED_OUT_CAUSES
 from tests.e2e.test_parallel_clones import run_inner
 from tests.support.checks import leftover_processes
 
@@ -29,7 +30,7 @@ def test_auth_check_passes_on_a_logged_in_base(
     assert all(r["verification"] == {"files": "passed", "capabilities": "passed", "auth": "passed"} for r in records)
 
 
-def test_a_logged_out_base_is_named_in_one_sentence_without_the_cookie_value(
+def test_a_logged_out_base_stops_the_run_before_any_test_with_one_sentence_and_no_cookie_value(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_copy: Path, clone_root: Path,
     plugin_env: dict[str, str],
 ) -> None:
@@ -37,10 +38,12 @@ def test_a_logged_out_base_is_named_in_one_sentence_without_the_cookie_value(
         db.execute("DELETE FROM cookies")
     site = plugin_env["EDGEPROFILE_TEST_SITE"]
     result, records = run_inner(pytester, monkeypatch, base_copy, clone_root, "-n", "2", *auth_args(site), count=3)
-    assert result.parseoutcomes().get("errors") == 3 and records == []
-    result.stdout.fnmatch_lines([
-        f"*pytest-edgeprofile: opening the auth URL {site}/account led to {site}/login instead: the clone is not "
-        "logged in. Likely causes: the base itself is not logged in;*"
-    ])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and records == []
+    assert result.stderr.lines[0] == (
+        f"ERROR: pytest-edgeprofile: the golden copy of {base_copy} failed the auth check, so no test was run: "
+        f"opening the auth URL {site}/account led to {site}/login instead: the clone is not logged in. "
+        + LOGGED_OUT_CAUSES
+    )
+    assert "workers" not in result.stdout.str(), "no worker may start"
     assert token_for("alice") not in result.stdout.str() + result.stderr.str()
     assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from ..processes import end_processes, processes_using
 from ..verify.model import VerificationResult
 from .cleanup import Removal, remove_run
 from .clone import make_clone
@@ -84,6 +86,12 @@ class ProfileManager:
                 skipped_bytes=golden_stats.skipped_bytes,
             )
         return profile
+
+    def discard(self, worker_id: str) -> None:
+        """Remove one clone of this run (and end any browser still on it)."""
+        path = self.run.worker(worker_id)
+        end_processes(processes_using(path))
+        shutil.rmtree(path, ignore_errors=True)
 
     def remove(self) -> Removal:
         """End the run's browsers and remove all its profiles (golden copy and every clone)."""
