@@ -1,0 +1,153 @@
+"""Per-worker resilience on real Chromium: a killed browser, a damaged clone, a browser that keeps failing, load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_parallel_clones import run_inner
+from tests.support.checks import leftover_processes, tree_digest
+
+pytestmark = pytest.mark.browser
+
+HEADER = '''
+import json, os
+from pathlib import Path
+import psutil
+import pytest
+from selenium.webdriver.common.by import By
+
+SITE = os.environ["EDGEPROFILE_TEST_SITE"]
+RECORDS = Path(os.environ["EDGEPROFILE_TEST_RECORDS"])
+
+
+def signed_in(driver):
+    driver.get(SITE + "/account")
+    return driver.find_element(By.ID, "account").text == "Signed in as alice"
+
+
+def record(name, profile, worker_id, **extra):
+    data = {"worker": worker_id, "reclones": profile.metrics.get("reclones", 0), **extra}
+    (RECORDS / f"{name}.json").write_text(json.dumps(data))
+'''
+
+
+def run_files(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path,
+              files: dict[str, str], *args: str) -> tuple[pytest.RunResult, dict[str, dict[str, object]]]:
+    records = pytester.path / "records"
+    records.mkdir(exist_ok=True)
+    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
+    pytester.makepyfile(**{name: HEADER + body for name, body in files.items()})
+    pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base),
+        "--edgeprofile-clone-root", str(clone_root), *args,
+    )
+    return result, {p.stem: json.loads(p.read_text()) for p in records.glob("*.json")}
+
+
+KILLED = '''
+def test_browser_dies_under_the_test(edge_driver):
+    assert signed_in(edge_driver)
+    for child in psutil.Process(edge_driver.service.process.pid).children(recursive=True):
+        child.kill()
+
+
+def test_next_test_gets_a_new_browser(edge_driver, edge_profile, worker_id):
+    assert signed_in(edge_driver)
+    record("next", edge_profile, worker_id, ended=edge_profile.metrics.get("leftover_processes_ended", 0))
+'''
+
+
+def test_a_browser_killed_under_a_test_is_replaced_and_its_teardown_does_not_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str],
+) -> None:
+    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_killed": KILLED})
+    result.assert_outcomes(passed=2)
+    assert "next" in records
+    assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
+
+
+DAMAGED = '''
+def test_damage_the_clone(edge_profile):
+    # A browser still starts on it, but logged out: only the check before each start can catch it.
+    (edge_profile.profile_path / "Cookies").write_bytes(os.urandom(4096))
+
+
+def test_after_damage(edge_driver, edge_profile, worker_id):
+    assert signed_in(edge_driver)
+    record("damaged", edge_profile, worker_id)
+'''
+UNTOUCHED = '''
+@pytest.mark.parametrize("n", range(3))
+def test_other_worker(edge_driver, edge_profile, worker_id, n):
+    assert signed_in(edge_driver)
+    record(f"other-{n}", edge_profile, worker_id)
+'''
+
+
+def test_a_clone_damaged_between_tests_is_recloned_for_that_worker_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str],
+) -> None:
+    result, records = run_files(pytester, monkeypatch, base_profile, clone_root,
+                                {"test_a_damaged": DAMAGED, "test_b_untouched": UNTOUCHED}, "-n", "2",
+                                "--dist", "loadfile")
+    result.assert_outcomes(passed=5)
+    damaged_worker = records["damaged"]["worker"]
+    assert records["damaged"]["reclones"] == 1
+    others = [r for name, r in records.items() if name.startswith("other-")]
+    assert len(others) == 3
+    assert all(r["reclones"] == 0 for r in others if r["worker"] != damaged_worker)
+    assert any(r["worker"] != damaged_worker for r in others), "loadfile should give the files to two workers"
+    assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
+
+
+BREAKER = '''
+@pytest.mark.parametrize("n", range(5))
+def test_browser(edge_driver, n):
+    assert signed_in(edge_driver)
+'''
+
+
+def test_a_worker_whose_browser_keeps_failing_opens_its_breaker_and_fails_the_rest_at_once(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str], chromium: tuple[Path, Path], tmp_path: Path,
+) -> None:
+    counter = tmp_path / "starts"
+    flaky = tmp_path / "flaky-chromium"
+    # Starts twice (the verification browser, then the first test's), then never again.
+    flaky.write_text(
+        "#!/bin/sh\n"
+        f'n=$(( $(cat "{counter}" 2>/dev/null || echo 0) + 1 )); echo $n > "{counter}"\n'
+        f'[ "$n" -le 2 ] || exit 1\nexec "{chromium[0]}" "$@"\n'
+    )
+    flaky.chmod(0o755)
+    result, _ = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_breaker": BREAKER},
+                          "--edgeprofile-binary", str(flaky))
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed") == 1 and outcomes.get("errors") == 4, result.stdout.str()
+    # Two tests are retried three times each (a fresh clone before each retry), then the breaker is open.
+    assert int(counter.read_text()) == 2 + 3 + 3
+    result.stdout.fnmatch_lines([
+        "*pytest-edgeprofile: the browser of worker main failed to start for 2 tests in a row, so its remaining "
+        "tests fail at once; last error: chromium did not start on the clone*"
+    ])
+    assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
+
+
+def test_load_six_workers_thirty_tests_all_logged_in_nothing_left(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str],
+) -> None:
+    before = tree_digest(base_profile)
+    result, records = run_inner(pytester, monkeypatch, base_profile, clone_root, "-n", "6", count=30)
+    result.assert_outcomes(passed=30)
+    assert {r["heading"] for r in records} == {"Signed in as alice"} and len(records) == 30
+    clones = {str(r["worker"]): str(r["clone"]) for r in records}
+    assert len(set(clones.values())) == len(clones) >= 4
+    assert tree_digest(base_profile) == before
+    assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
