@@ -1,27 +1,57 @@
-"""Structured log events (structlog) routed into the standard ``logging`` logger ``pytest_edgeprofile``.
+"""Structured log events (structlog) on the standard ``logging`` logger ``pytest_edgeprofile``.
 
-The logger is wrapped locally, so the user's own structlog configuration is never changed. Events carry
-paths, counts and durations; never a cookie value, password or token.
+Each process also writes its events as JSON lines to ``<output>/logs/<worker>.jsonl`` (made on the first event,
+so a run that never clones writes nothing). The logger is wrapped locally: the user's own structlog
+configuration is never changed. Events carry paths, counts and durations; never a cookie value, password or token.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import structlog
 
-_STDLIB = logging.getLogger("pytest_edgeprofile")
+LOGGER_NAME = "pytest_edgeprofile"
+_STDLIB = logging.getLogger(LOGGER_NAME)
 
 
 def get_logger(**context: Any) -> Any:
-    """A structlog logger bound to ``context`` (worker id, run id) that renders key=value lines."""
+    """A structlog logger bound to ``context`` (worker id, run id) whose events are JSON objects."""
     logger = structlog.wrap_logger(
         _STDLIB,
         processors=[
-            structlog.processors.TimeStamper(fmt="iso"),
-            structlog.processors.KeyValueRenderer(key_order=["event", "worker"], drop_missing=True),
+            structlog.stdlib.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(sort_keys=True),
         ],
         wrapper_class=structlog.stdlib.BoundLogger,
     )
     return logger.bind(**context)
+
+
+class _JsonLinesFile(logging.FileHandler):
+    """A log file (one JSON object per line) whose folder and file are made on the first event."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, mode="w", encoding="utf-8", delay=True)
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def _open(self) -> Any:  # the base class's own return type differs across Python versions
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+
+def open_event_log(path: Path) -> logging.Handler:
+    """Send this process's events to ``path``; close it with ``close_event_log``."""
+    handler = _JsonLinesFile(path)
+    _STDLIB.addHandler(handler)
+    if _STDLIB.level == logging.NOTSET or _STDLIB.level > logging.INFO:
+        _STDLIB.setLevel(logging.INFO)
+    return handler
+
+
+def close_event_log(handler: logging.Handler) -> None:
+    _STDLIB.removeHandler(handler)
+    handler.close()

@@ -6,6 +6,7 @@ The work itself lives in modules that do not import pytest; this file only wires
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -15,11 +16,12 @@ import pytest
 
 from .errors import ProfileError
 from .fixtures import FIXTURE_NAMES, SESSION, edge_driver, edge_options, edge_profile
+from .log import close_event_log, open_event_log
 from .profile.base import check_base, check_clone_root
 from .profile.cleanup import Removal, end_run_processes, sweep_dead_runs
 from .profile.manager import ProfileManager, WorkerProfile
 from .profile.run import new_run_id
-from .report import summary_lines, worker_report
+from .report import summary_lines, worker_report, write_json
 from .session import WorkerSession
 from .settings import SPECS, Settings, resolve
 
@@ -42,6 +44,7 @@ class PluginState:
     removals: list[Removal] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
     cleaned: bool = False
+    event_log: logging.Handler | None = None
 
 
 STATE: pytest.StashKey[PluginState] = pytest.StashKey()
@@ -104,6 +107,8 @@ def pytest_configure(config: pytest.Config) -> None:
     state = PluginState(settings, manager, session, is_controller=worker_input is None)
     config.stash[STATE] = state
     config.stash[SESSION] = session
+    log_name = worker_id if worker_input is not None else "controller"
+    state.event_log = open_event_log(settings.output / "logs" / f"{log_name}.jsonl")
     if worker_input is not None:
         session.seed_executables(worker_input.get("edgeprofile_binary"), worker_input.get("edgeprofile_driver"))
         return
@@ -113,6 +118,8 @@ def pytest_configure(config: pytest.Config) -> None:
             state.removals = sweep_dead_runs(settings.clone_root, exclude=manager.run.path)
             if not config.getoption("collectonly"):
                 state.golden = session.check_golden()
+                state.reports.append({"worker": "controller", "metrics": dict(state.golden.metrics),
+                                      "verification": state.golden.verification.as_report()})
         except ProfileError as exc:
             _clean_up(config, state)
             raise pytest.UsageError(f"pytest-edgeprofile: {exc}") from None
@@ -176,6 +183,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         else:
             state.reports.append(report)
     if state.is_controller:
+        if state.reports:
+            write_json(state.settings.output / "edgeprofile-metrics.json", state.manager.run.run_id, state.reports)
         _clean_up(config, state)
 
 
@@ -193,8 +202,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The last chance: if the session never finished (an error in start-up), clean up here."""
     state = config.stash.get(STATE, None)
-    if state is not None and state.is_controller:
+    if state is None:
+        return
+    if state.is_controller:
         _clean_up(config, state)
+    if state.event_log is not None:
+        close_event_log(state.event_log)
 
 
 def _clean_up(config: pytest.Config, state: PluginState) -> None:

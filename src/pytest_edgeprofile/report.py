@@ -1,48 +1,76 @@
-"""The end-of-run summary: one line per worker clone, from the reports workers send to the controller."""
+"""The end-of-run report: what each worker's clone cost and how it was verified, as a table and as JSON."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from .profile.manager import WorkerProfile
+
+COLUMNS = (
+    ("worker", "worker"), ("clone s", "clone_seconds"), ("files", "clone_files"), ("MB", "clone_bytes"),
+    ("how", "clone_method"), ("files s", "verify_files_seconds"), ("caps s", "verify_capabilities_seconds"),
+    ("auth s", "verify_auth_seconds"), ("starts", "browser_starts"), ("reclones", "reclones"), ("status", "status"),
+)
 
 
 def worker_report(worker_id: str, profile: WorkerProfile | None, failure: str | None) -> dict[str, Any]:
     """What a worker sends the controller at its end (plain data: it crosses xdist's channel)."""
     report: dict[str, Any] = {"worker": worker_id, "failure": failure}
     if profile is not None:
-        report.update(clone=str(profile.user_data_dir), verification=profile.verification.as_dict(),
-                      metrics=dict(profile.metrics))
+        report.update(clone=str(profile.user_data_dir), verification=profile.verification.as_report(),
+                      status=profile.verification.status.value, metrics=dict(profile.metrics))
     return report
 
 
-def _mb(value: object) -> str:
-    return f"{float(str(value or 0)) / 1e6:.1f} MB"
+def _cell(report: Mapping[str, Any], key: str) -> str:
+    metrics = report.get("metrics") or {}
+    if key == "worker":
+        return str(report["worker"])
+    if key == "status":
+        return "FAILED" if report.get("failure") else str(report.get("status", ""))
+    value = metrics.get(key)
+    if value is None:
+        return "-"
+    if key.endswith("_bytes"):
+        return f"{float(value) / 1e6:.1f}"
+    if key.endswith("_seconds"):
+        return f"{float(value):.2f}"
+    return str(value)
 
 
 def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Human lines: the golden copy once, then each worker's clone, verification and browser starts."""
+    """The golden copy in one line, then a table with a row per worker, then each failure or warning."""
+    ordered = sorted(reports, key=lambda r: str(r.get("worker")))
     lines = []
-    for report in sorted(reports, key=lambda r: str(r.get("worker"))):
+    for report in ordered:
         metrics = report.get("metrics") or {}
         if "golden_files" in metrics:
             lines.append(
-                f"golden copy by {report['worker']}: {metrics['golden_files']} files, {_mb(metrics['golden_bytes'])} "
-                f"kept, {metrics['skipped_files']} files / {_mb(metrics['skipped_bytes'])} of caches skipped, "
-                f"{metrics['golden_seconds']:.2f} s"
+                f"golden copy by {report['worker']}: {metrics['golden_files']} files, "
+                f"{float(metrics['golden_bytes']) / 1e6:.1f} MB kept, {metrics['skipped_files']} files / "
+                f"{float(metrics['skipped_bytes']) / 1e6:.1f} MB of caches skipped, "
+                f"{float(metrics['golden_seconds']):.2f} s"
             )
-    for report in sorted(reports, key=lambda r: str(r.get("worker"))):
+    ordered = [r for r in ordered if r.get("clone") or r.get("failure")]
+    if not ordered:
+        return lines
+    rows = [[title for title, _key in COLUMNS]] + [[_cell(r, key) for _title, key in COLUMNS] for r in ordered]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    for report in ordered:
         if report.get("failure"):
-            lines.append(f"{report['worker']}: FAILED: {report['failure']}")
-            continue
-        if not report.get("clone"):
-            continue
-        metrics = report.get("metrics") or {}
-        checks = "+".join(name for name, status in (report.get("verification") or {}).items() if status == "passed")
-        lines.append(
-            f"{report['worker']}: clone {metrics.get('clone_files')} files, {_mb(metrics.get('clone_bytes'))} by "
-            f"{metrics.get('clone_method')} in {float(metrics.get('clone_seconds', 0)):.2f} s; verified "
-            f"{checks or 'nothing'}; {metrics.get('browser_starts', 0)} browser starts"
-        )
+            lines.append(f"{report['worker']}: {report['failure']}")
+        for method, result in (report.get("verification") or {}).items():
+            if result.get("status") == "degraded":
+                lines.append(f"{report['worker']}: WARNING: the {method} check degraded: {result.get('reason')}")
     return lines
+
+
+def write_json(path: Path, run_id: str, reports: Sequence[Mapping[str, Any]]) -> None:
+    """The same report for CI, at ``<output>/edgeprofile-metrics.json``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(reports, key=lambda r: str(r.get("worker")))
+    path.write_text(json.dumps({"run_id": run_id, "workers": ordered}, indent=2, default=str), encoding="utf-8")

@@ -147,7 +147,8 @@ class WorkerSession:
         set, a throwaway clone proves the copy is signed in. Raises ``VerificationError`` naming the check.
         """
         run = self.manager.run
-        self.manager.ensure_golden()
+        started = time.perf_counter()
+        stats = self.manager.ensure_golden()
         folder = resolve_profile(run.golden, self.settings.profile).folder
         config = verification_config(self.settings, self.retry)
         files_only = tuple(m for m in config.methods if m is VerificationMethod.FILES)
@@ -167,7 +168,11 @@ class WorkerSession:
                     f"run: {method_result.reason}",
                     run.golden, method.value,
                 )
-        golden = WorkerProfile("golden", run.golden, folder, ProfileType.GOLDEN, verification=result)
+        golden = WorkerProfile("controller", run.golden, folder, ProfileType.GOLDEN, verification=result)
+        if stats is not None:
+            golden.metrics.update(golden_seconds=round(time.perf_counter() - started, 4), golden_files=stats.files,
+                                  golden_bytes=stats.bytes, skipped_files=stats.skipped_files,
+                                  skipped_bytes=stats.skipped_bytes, golden_method=stats.method)
         self.log.info("verify_golden", **result.as_dict())
         return golden
 

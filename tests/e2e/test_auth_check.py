@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -28,6 +29,25 @@ def test_auth_check_passes_on_a_logged_in_base(
                                 *auth_args(plugin_env["EDGEPROFILE_TEST_SITE"]), count=3)
     result.assert_outcomes(passed=3)
     assert all(r["verification"] == {"files": "passed", "capabilities": "passed", "auth": "passed"} for r in records)
+
+    # Observability: JSON-lines events per process, and the metrics for CI; never a cookie value.
+    output = pytester.path / "edgeprofile-results"
+    logs = {p.stem: [json.loads(line) for line in p.read_text().splitlines()]
+            for p in (output / "logs").glob("*.jsonl")}
+    assert {"controller", "gw0", "gw1"} <= set(logs)
+    for worker in ("gw0", "gw1"):
+        events = {e["event"] for e in logs[worker]}
+        assert {"clone", "verify", "start"} <= events
+        assert all(e["worker"] == worker and e["run"] for e in logs[worker])
+    assert "verify_golden" in {e["event"] for e in logs["controller"]}
+    metrics = json.loads((output / "edgeprofile-metrics.json").read_text())
+    by_worker = {w["worker"]: w for w in metrics["workers"]}
+    assert by_worker["gw0"]["verification"]["auth"]["status"] == "passed"
+    assert by_worker["gw0"]["metrics"]["browser_starts"] >= 1 and by_worker["controller"]["metrics"]["golden_files"]
+    secret = token_for("alice")
+    everything = result.stdout.str() + result.stderr.str() + "".join(p.read_text() for p in output.rglob("*.json*"))
+    assert secret not in everything
+    result.stdout.fnmatch_lines(["worker  clone s  files*status", "gw0 *passed", "gw1 *passed"])
 
 
 def test_a_logged_out_base_stops_the_run_before_any_test_with_one_sentence_and_no_cookie_value(
