@@ -60,6 +60,9 @@ class BrowserNotFoundError(ProfileError):
 class VerificationError(ProfileError):
     """A clone failed a verification check; ``check`` names it."""
 
-    def __init__(self, message: str, path: Path | str | None = None, check: str | None = None) -> None:
+    def __init__(
+        self, message: str, path: Path | str | None = None, check: str | None = None, critical: bool = True
+    ) -> None:
         super().__init__(message, path)
         self.check = check
+        self.critical = critical  # False: the clone still works (a warning), e.g. a damaged autofill database

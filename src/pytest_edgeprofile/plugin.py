@@ -9,6 +9,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,7 +225,10 @@ def _clean_up(config: pytest.Config, state: PluginState) -> None:
                 _say(config, f"edgeprofile: kept the run's profiles in {run_path}; they hold the profile's "
                              "cookies and saved passwords: delete the folder when done.")
         else:
-            state.manager.remove()
+            started = time.perf_counter()
+            removal = state.manager.remove()
+            state.session.log.info("cleanup", path=str(run_path), removed=removal.removed,
+                                   ended=len(removal.ended_pids), seconds=round(time.perf_counter() - started, 4))
     except Exception as exc:  # cleanup must never turn a run into an error
         _say(config, f"edgeprofile: could not remove {run_path}: {exc}; the next run will remove it.")
 

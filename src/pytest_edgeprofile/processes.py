@@ -77,6 +77,22 @@ def processes_using(root: Path) -> list[psutil.Process]:
     return found
 
 
+def main_browser_processes(user_data_dir: Path) -> list[psutil.Process]:
+    """The browser processes proper on ``user_data_dir`` (not its renderers, GPU or crash handler helpers)."""
+    real = Path(os.path.realpath(user_data_dir))
+    found = []
+    for proc in processes_using(user_data_dir):
+        try:
+            cmdline = proc.cmdline()
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+        except (psutil.Error, OSError):
+            continue
+        if user_data_dir_of(cmdline) == real and not any(arg.startswith("--type=") for arg in cmdline):
+            found.append(proc)
+    return found
+
+
 def singleton_holder(user_data_dir: Path) -> Holder | None:
     """The live process named by Chromium's SingletonLock (POSIX) or holding its lockfile (Windows)."""
     if sys.platform == "win32":

@@ -28,7 +28,14 @@ from .profile.layout import LOCAL_STATE, PREFERENCES, resolve_profile
 from .profile.manager import ProfileManager, ProfileType, WorkerProfile
 from .resilience import CircuitBreaker, RetryConfig
 from .settings import Settings
-from .verify import VerificationConfig, VerificationMethod, VerificationStatus, run_verification
+from .verify import (
+    MethodResult,
+    VerificationConfig,
+    VerificationMethod,
+    VerificationResult,
+    VerificationStatus,
+    run_verification,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 GOLDEN_PROBE = "golden-check"  # the throwaway clone on which the controller checks the golden copy's login
@@ -141,18 +148,17 @@ class WorkerSession:
             self.quit(driver, profile)
 
     def check_golden(self) -> WorkerProfile:
-        """Controller, before any worker: make the golden copy and verify it once.
-
-        Files are checked against the base itself (its cookie key must be in the copy); when an auth check is
-        set, a throwaway clone proves the copy is signed in. Raises ``VerificationError`` naming the check.
-        """
+        """Controller, before any worker: make the golden copy (files verified as it is made) and, when an auth
+        check is set, prove on a throwaway clone that it is signed in. Raises ``VerificationError``."""
         run = self.manager.run
         started = time.perf_counter()
         stats = self.manager.ensure_golden()
+        golden_seconds = time.perf_counter() - started
         folder = resolve_profile(run.golden, self.settings.profile).folder
         config = verification_config(self.settings, self.retry)
-        files_only = tuple(m for m in config.methods if m is VerificationMethod.FILES)
-        result = run_verification(replace(config, methods=files_only), run.golden, folder, self.manager.base_dir)
+        result = VerificationResult()
+        if VerificationMethod.FILES in config.methods:
+            result.results[VerificationMethod.FILES] = MethodResult(VerificationStatus.PASSED, golden_seconds)
         if VerificationMethod.AUTH in config.methods:
             probe = self.manager.clone(GOLDEN_PROBE)
             try:
@@ -170,7 +176,7 @@ class WorkerSession:
                 )
         golden = WorkerProfile("controller", run.golden, folder, ProfileType.GOLDEN, verification=result)
         if stats is not None:
-            golden.metrics.update(golden_seconds=round(time.perf_counter() - started, 4), golden_files=stats.files,
+            golden.metrics.update(golden_seconds=round(golden_seconds, 4), golden_files=stats.files,
                                   golden_bytes=stats.bytes, skipped_files=stats.skipped_files,
                                   skipped_bytes=stats.skipped_bytes, golden_method=stats.method)
         self.log.info("verify_golden", **result.as_dict())
@@ -231,14 +237,15 @@ class WorkerSession:
 
     def quit(self, driver: WebDriver, profile: WorkerProfile) -> None:
         """Quit a browser; one that died under its test is counted and its leftovers ended, never an error."""
+        if not processes.main_browser_processes(profile.user_data_dir):
+            # Died under its test (crash, OOM, killed): the next test starts a new one as usual.
+            profile.metrics["browser_deaths"] = int(profile.metrics.get("browser_deaths", 0)) + 1
+            self.log.warning("restart", reason="the browser died during the test")
         try:
             driver.quit()
-        except Exception as exc:  # a dead browser: its driver may already be gone too
+        except Exception as exc:  # a dead browser's driver may be gone too
             self.log.warning("quit_failed", error=exc.__class__.__name__)
         leftovers = processes.processes_using(profile.user_data_dir)
         if leftovers:
-            # A browser that died under its test (or hung on quit): end what is left, the next test starts anew.
             ended = processes.end_processes(leftovers, self.retry.cleanup_timeout)
-            before = int(profile.metrics.get("leftover_processes_ended", 0))
-            profile.metrics["leftover_processes_ended"] = before + len(ended)
-            self.log.warning("restart", reason="browser processes left after quit", count=len(ended))
+            self.log.warning("leftovers_ended", count=len(ended))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_parallel_clones import run_inner
-from tests.support.checks import leftover_processes, tree_digest
+from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +39,7 @@ def test_a_crashed_workers_clone_and_browser_are_gone_and_its_replacement_gets_a
     plugin_env: dict[str, str],
 ) -> None:
     before = tree_digest(base_profile)
+    drivers_before = driver_pids()
     records = pytester.path / "records"
     records.mkdir()
     monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
@@ -58,6 +59,7 @@ def test_a_crashed_workers_clone_and_browser_are_gone_and_its_replacement_gets_a
     assert len(clones) >= 2
     assert list(clone_root.iterdir()) == []
     assert leftover_processes(clone_root) == []
+    assert new_drivers_left(drivers_before) == [], "the crashed worker's driver was left running"
     assert tree_digest(base_profile) == before
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.inner import write_inner_tests
-from tests.support.checks import leftover_processes, tree_digest
+from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +37,7 @@ def test_every_test_logged_in_on_its_own_workers_clone(
     plugin_env: dict[str, str], workers: str,
 ) -> None:
     before = tree_digest(base_profile)
+    drivers_before = driver_pids()
     count = 6
     result, records = run_inner(pytester, monkeypatch, base_profile, clone_root, "-n", workers, count=count)
 
@@ -62,3 +63,4 @@ def test_every_test_logged_in_on_its_own_workers_clone(
     assert tree_digest(base_profile) == before, "the base profile changed"
     assert list(clone_root.iterdir()) == [], "a run folder was left behind"
     assert leftover_processes(clone_root) == []
+    assert new_drivers_left(drivers_before) == []

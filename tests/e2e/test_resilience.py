@@ -57,7 +57,7 @@ def test_browser_dies_under_the_test(edge_driver):
 
 def test_next_test_gets_a_new_browser(edge_driver, edge_profile, worker_id):
     assert signed_in(edge_driver)
-    record("next", edge_profile, worker_id, ended=edge_profile.metrics.get("leftover_processes_ended", 0))
+    record("next", edge_profile, worker_id, deaths=edge_profile.metrics.get("browser_deaths", 0))
 '''
 
 
@@ -67,7 +67,8 @@ def test_a_browser_killed_under_a_test_is_replaced_and_its_teardown_does_not_err
 ) -> None:
     result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_killed": KILLED})
     result.assert_outcomes(passed=2)
-    assert "next" in records
+    assert records["next"]["deaths"] == 1
+    result.stdout.fnmatch_lines(["worker  clone s*deaths*", "main *1 *passed"])
     assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
 
 

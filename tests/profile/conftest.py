@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,10 @@ def daily_base(base_copy: Path, tmp_path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         if rel == "Profile 1/Preferences":
             path.write_text(json.dumps({"profile": {"name": "Work"}}))
+        elif rel == "Profile 1/Cookies":
+            with sqlite3.connect(path) as db:
+                db.execute("CREATE TABLE cookies (host_key TEXT, name TEXT, encrypted_value BLOB)")
+                db.execute("INSERT INTO cookies VALUES ('example.com', 'work_session', x'7631300000')")
         else:
             path.write_bytes(os.urandom(CACHE_BYTES))
     for rel in ("Default/Service Worker/Database/000003.log",

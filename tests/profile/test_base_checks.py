@@ -56,6 +56,20 @@ def test_corrupt_json_files(base_copy: Path, name: str) -> None:
     assert "the profile is damaged" in str(caught.value)
 
 
+def test_a_damaged_cookie_database_is_named_and_left_untouched(base_copy: Path) -> None:
+    cookies = base_copy / "Default" / "Cookies"
+    cookies.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ProfileCorruptError) as caught:
+        check_base(base_copy, "Default")
+    assert str(caught.value) == (
+        f"the base profile's cookie database is damaged: {cookies} is not a readable SQLite database (file is not "
+        "a database). Open the profile in the browser once (it repairs or recreates the file) or choose another "
+        "profile."
+    )
+    assert cookies.read_bytes() == b"this is not a database" * 100
+    assert sorted(p.name for p in cookies.parent.glob("Cookies*")) == ["Cookies", "Cookies-journal"]
+
+
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads unreadable files")
 def test_unreadable_cookies(base_copy: Path) -> None:
     (base_copy / "Default" / "Cookies").chmod(0)

@@ -63,3 +63,25 @@ def driver_processes_under(pid: int) -> list[str]:
     except psutil.Error:
         return []
     return describe([p for p in children if "driver" in p.name()])
+
+
+DRIVER_NAMES = ("chromedriver", "msedgedriver")
+
+
+def driver_pids() -> set[int]:
+    """Every driver process on the machine (chromedriver, and the msedgedriver stand-in, a Python script)."""
+    found = set()
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        try:
+            text = " ".join(proc.info["cmdline"] or []) or proc.info["name"] or ""
+        except psutil.Error:
+            continue
+        if any(name in text for name in DRIVER_NAMES):
+            found.add(proc.pid)
+    return found
+
+
+def new_drivers_left(before: set[int], timeout: float = 10.0) -> list[str]:
+    """Drivers started since ``before`` was taken that are still running after ``timeout`` seconds."""
+    wait_for(lambda: not (driver_pids() - before), timeout)
+    return describe([psutil.Process(pid) for pid in driver_pids() - before if psutil.pid_exists(pid)])

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import processes
-from ..errors import CloneError, ProfileCorruptError, ProfileInUseError, ProfileNotFoundError
+from ..errors import CloneError, ProfileCorruptError, ProfileInUseError, ProfileNotFoundError, VerificationError
+from ..verify.checks import CRITICAL_SQLITE, check_sqlite
 from .layout import KEY_FILES, LOCAL_STATE, PREFERENCES, ProfileInfo, read_json, resolve_profile
 
 
@@ -67,6 +68,16 @@ def check_base(user_data_dir: Path, profile: str, *, check_in_use: bool = True) 
     for name in KEY_FILES:
         if (profile_dir / name).exists():
             _check_readable(profile_dir / name)
+    for name in CRITICAL_SQLITE:
+        if (profile_dir / name).is_file():
+            try:
+                check_sqlite(profile_dir / name)
+            except VerificationError as exc:
+                raise ProfileCorruptError(
+                    f"the base profile's cookie database is damaged: {exc} Open the profile in the browser once "
+                    "(it repairs or recreates the file) or choose another profile.",
+                    profile_dir / name,
+                ) from None
     if check_in_use:
         holder = processes.profile_holder(root)
         if holder is not None:

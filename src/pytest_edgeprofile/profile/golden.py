@@ -16,7 +16,8 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from .. import processes
-from ..errors import CloneError, ProfileInUseError
+from ..errors import CloneError, ProfileError, ProfileInUseError, VerificationError
+from ..verify.checks import verify_files
 from .base import BaseProfile, check_base
 from .copying import CopyStats, Include, copy_tree
 from .layout import (
@@ -84,6 +85,15 @@ def ensure_golden(
             base = check_base(user_data_dir, profile)
             building = run.path / f".golden-{secrets.token_hex(4)}"
             stats = build_golden(base, building)
+            try:
+                # Verified once, before any worker clones it: against the base's own Local State and files.
+                verify_files(building, base.profile.folder, base.user_data_dir)
+            except ProfileError as exc:
+                shutil.rmtree(building, ignore_errors=True)
+                raise VerificationError(
+                    f"the golden copy of {base.user_data_dir} failed the files check, so no test was run: {exc}",
+                    run.golden, "files",
+                ) from None
             holder = processes.profile_holder(base.user_data_dir)
             if holder is not None:
                 shutil.rmtree(building, ignore_errors=True)

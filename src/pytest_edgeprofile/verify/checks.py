@@ -15,7 +15,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from ..errors import ProfileCorruptError, VerificationError
 from ..profile.layout import LOCAL_STATE, PREFERENCES, read_json
 
-SQLITE_FILES = ("Cookies", "Network/Cookies", "Login Data", "Web Data")
+# Without these the clone is logged out; damage to the others (saved passwords, autofill) only degrades it.
+CRITICAL_SQLITE = ("Cookies", "Network/Cookies")
+OTHER_SQLITE = ("Login Data", "Web Data")
 LOGGED_OUT_CAUSES = (
     "Likely causes: the base itself is not logged in; on Windows, a default profile's app-bound (v20) cookies "
     "cannot be read from a copy (log in once into a dedicated, non-default base profile); the driver's "
@@ -30,7 +32,8 @@ def _encrypted_key(local_state: Mapping[str, Any]) -> object:
 
 def check_sqlite(path: Path) -> None:
     """Open a database read-only and run SQLite's quick integrity check."""
-    uri = f"file:{quote(str(path))}?mode=ro"
+    # immutable: SQLite takes no lock and writes nothing, not even a journal (this may read the user's base)
+    uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=5)
         try:
@@ -57,17 +60,24 @@ def verify_files(clone: Path, profile_folder: str, reference: Path) -> None:
             "would start logged out.",
             clone / LOCAL_STATE, "files",
         )
-    for name in SQLITE_FILES:
+    for name in CRITICAL_SQLITE:
         if (clone / profile_folder / name).is_file():
             check_sqlite(clone / profile_folder / name)
     real_clone = os.path.realpath(clone)
     for root, dirs, files in os.walk(clone):
         for name in dirs + files:
             path = os.path.join(root, name)
-            if os.path.islink(path) and not os.path.realpath(path).startswith(real_clone + os.sep):
+            target = os.path.realpath(path)
+            if os.path.islink(path) and target != real_clone and not target.startswith(real_clone + os.sep):
                 raise VerificationError(
-                    f"{path} is a link that points outside the clone, to {os.path.realpath(path)}.", path, "files"
+                    f"{path} is a link that points outside the clone, to {target}.", path, "files"
                 )
+    for name in OTHER_SQLITE:
+        if (clone / profile_folder / name).is_file():
+            try:
+                check_sqlite(clone / profile_folder / name)
+            except VerificationError as exc:
+                raise VerificationError(exc.message, exc.path, "files", critical=False) from None
 
 
 def verify_capabilities(capabilities: Mapping[str, Any], vendor: str, clone: Path) -> dict[str, str]:

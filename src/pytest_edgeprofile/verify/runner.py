@@ -21,7 +21,8 @@ def _grade(config: VerificationConfig, method: VerificationMethod, started: floa
     duration = time.perf_counter() - started
     if error is None:
         return MethodResult(VerificationStatus.PASSED, duration)
-    status = VerificationStatus.FAILED if method in config.critical else VerificationStatus.DEGRADED
+    critical = method in config.critical and getattr(error, "critical", True)
+    status = VerificationStatus.FAILED if critical else VerificationStatus.DEGRADED
     return MethodResult(status, duration, str(error))
 
 
@@ -47,6 +48,9 @@ def run_verification(
         if result.status is VerificationStatus.FAILED:
             return result  # a broken clone is not worth a browser start
     in_browser = [m for m in (VerificationMethod.CAPABILITIES, VerificationMethod.AUTH) if m in config.methods]
+    if VerificationMethod.AUTH in in_browser and not config.auth_url:
+        in_browser.remove(VerificationMethod.AUTH)
+        result.results[VerificationMethod.AUTH] = MethodResult(VerificationStatus.SKIPPED, reason="no auth URL set")
     if not in_browser or browser is None:
         for method in in_browser:
             result.results[method] = MethodResult(VerificationStatus.SKIPPED, reason="no browser to check with")
@@ -60,7 +64,8 @@ def run_verification(
                 try:
                     if method is VerificationMethod.CAPABILITIES:
                         result.details.update(verify_capabilities(driver.capabilities, vendor, user_data_dir))
-                    elif config.auth_url:
+                    else:
+                        assert config.auth_url is not None  # removed from in_browser above otherwise
                         verify_auth(driver, config.auth_url, config.auth_cookie, config.auth_selector)
                     error = None
                 except ProfileError as exc:
