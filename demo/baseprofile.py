@@ -33,12 +33,13 @@ def find_chromium() -> tuple[str, str]:
 
 
 def make_base_profile(user_data_dir: Path, site_url: str, *, binary: str | None = None,
-                      driver: str | None = None, timeout: float = 30.0) -> Path:
+                      driver: str | None = None, profile_directory: str = "Default", timeout: float = 30.0) -> Path:
     """Sign in to ``site_url`` in a real browser on ``user_data_dir`` and close it cleanly."""
     found_binary, found_driver = find_chromium() if not (binary and driver) else (binary, driver)
     options = webdriver.ChromeOptions()
     options.binary_location = binary or found_binary
     options.add_argument(f"--user-data-dir={user_data_dir}")
+    options.add_argument(f"--profile-directory={profile_directory}")
     options.add_argument("--headless=new")
     for arg in QUIET_ARGS:
         options.add_argument(arg)

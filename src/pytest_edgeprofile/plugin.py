@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +48,7 @@ class PluginState:
     reports: list[dict[str, Any]] = field(default_factory=list)
     cleaned: bool = False
     event_log: logging.Handler | None = None
+    previous_sigterm: object = None
 
 
 STATE: pytest.StashKey[PluginState] = pytest.StashKey()
@@ -110,6 +113,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION] = session
     log_name = worker_id if worker_input is not None else "controller"
     state.event_log = open_event_log(settings.output / "logs" / f"{log_name}.jsonl")
+    if worker_input is None:
+        state.previous_sigterm = _route_sigterm_to_keyboard_interrupt()
     if worker_input is not None:
         session.seed_executables(worker_input.get("edgeprofile_binary"), worker_input.get("edgeprofile_driver"))
         return
@@ -139,14 +144,19 @@ def pytest_configure_node(node: object) -> None:
         workerinput["edgeprofile_driver"] = str(driver)
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     state = state_of(config)
     s = state.settings
     when = "checked" if state.checked else "checked when a test first needs it"
-    return (
+    lines = [
         f"edgeprofile: browser {s.browser} ({s.source('browser')}), base {s.user_data_dir} "
         f"profile {s.profile} ({when}), clone root {s.clone_root} ({s.source('clone-root')})"
-    )
+    ]
+    links = state.golden.metrics.get("links_skipped") if state.golden is not None else None
+    if links:
+        lines.append(f"edgeprofile: the base holds {len(str(links).split(', '))} symbolic link(s) that were not "
+                     f"copied (links are never followed): {links}")
+    return lines
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -207,6 +217,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         return
     if state.is_controller:
         _clean_up(config, state)
+        if state.previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, state.previous_sigterm)  # type: ignore[arg-type]
     if state.event_log is not None:
         close_event_log(state.event_log)
 
@@ -231,6 +243,22 @@ def _clean_up(config: pytest.Config, state: PluginState) -> None:
                                    ended=len(removal.ended_pids), seconds=round(time.perf_counter() - started, 4))
     except Exception as exc:  # cleanup must never turn a run into an error
         _say(config, f"edgeprofile: could not remove {run_path}: {exc}; the next run will remove it.")
+
+
+def _route_sigterm_to_keyboard_interrupt() -> object:
+    """SIGTERM (CI cancelling a job, ``kill``) ends the run like Ctrl-C, so the clones are still removed.
+
+    Only when nobody else handles SIGTERM and only in the main thread; returns the handler to restore.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return None
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _say(config: pytest.Config, line: str) -> None:

@@ -24,7 +24,7 @@ from .browser.locate import find_binary, find_driver
 from .browser.options import build_options
 from .errors import ProfileError, VerificationError
 from .log import get_logger
-from .profile.layout import LOCAL_STATE, PREFERENCES, resolve_profile
+from .profile.layout import LOCAL_STATE, NEVER_COPY, PREFERENCES, resolve_profile
 from .profile.manager import ProfileManager, ProfileType, WorkerProfile
 from .resilience import CircuitBreaker, RetryConfig
 from .settings import Settings
@@ -179,6 +179,9 @@ class WorkerSession:
             golden.metrics.update(golden_seconds=round(golden_seconds, 4), golden_files=stats.files,
                                   golden_bytes=stats.bytes, skipped_files=stats.skipped_files,
                                   skipped_bytes=stats.skipped_bytes, golden_method=stats.method)
+            links = [link for link in stats.links_skipped if link.rsplit("/", 1)[-1] not in NEVER_COPY]
+            if links:
+                golden.metrics["links_skipped"] = ", ".join(links)
         self.log.info("verify_golden", **result.as_dict())
         return golden
 

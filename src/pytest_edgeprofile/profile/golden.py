@@ -19,6 +19,7 @@ from .. import processes
 from ..errors import CloneError, ProfileError, ProfileInUseError, VerificationError
 from ..verify.checks import verify_files
 from .base import BaseProfile, check_base
+from .cleanup import sweep_dead_runs
 from .copying import CopyStats, Include, copy_tree
 from .layout import (
     LOCAL_STATE,
@@ -83,6 +84,8 @@ def ensure_golden(
             if run.golden.is_dir():
                 return None
             base = check_base(user_data_dir, profile)
+            # The first use of the clone root in this run: also clear what runs killed earlier left there.
+            sweep_dead_runs(run.clone_root, exclude=run.path)
             building = run.path / f".golden-{secrets.token_hex(4)}"
             stats = build_golden(base, building)
             try:
