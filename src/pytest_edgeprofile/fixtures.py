@@ -43,10 +43,11 @@ def edge_options(request: pytest.FixtureRequest, edge_profile: WorkerProfile) ->
 def edge_driver(
     request: pytest.FixtureRequest, edge_profile: WorkerProfile, edge_options: ChromiumOptions
 ) -> Iterator[ChromiumDriver]:
-    """A Selenium WebDriver whose browser runs on this worker's clone; quit after the test."""
+    """A Selenium WebDriver on this worker's clone: new per test, or per worker (reset between tests)."""
+    session = _session(request)
     try:
-        driver = _session(request).start(edge_options, edge_profile)
+        driver = session.acquire(edge_options, edge_profile)
     except ProfileError as exc:
         pytest.fail(f"pytest-edgeprofile: {exc}", pytrace=False)
     yield driver
-    _session(request).quit(driver, edge_profile)
+    session.release(driver, edge_profile)

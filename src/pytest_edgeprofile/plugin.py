@@ -186,6 +186,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(config)
     state.exitstatus = int(exitstatus)
     worker = state.session
+    worker.close()
     if worker.profile is not None or worker.failure is not None:
         report = worker_report(worker.worker_id, worker.profile, str(worker.failure) if worker.failure else None)
         workeroutput = getattr(config, "workeroutput", None)

@@ -19,7 +19,7 @@ from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from . import platforms, processes
-from .browser.launch import start_browser
+from .browser.launch import is_usable, reset_browser, start_browser
 from .browser.locate import find_binary, find_driver
 from .browser.options import build_options
 from .errors import ProfileError, VerificationError
@@ -75,6 +75,7 @@ class WorkerSession:
         self.breaker = CircuitBreaker(self.retry.breaker_threshold)
         self.profile: WorkerProfile | None = None
         self.failure: ProfileError | None = None
+        self.shared: ChromiumDriver | None = None  # driver-scope worker: this worker's one browser
         self._binary: Path | None = None
         self._driver: Path | None = None
         self.log = get_logger(worker=worker_id, run=manager.run.run_id)
@@ -194,6 +195,49 @@ class WorkerSession:
         return build_options(
             self.settings.browser, binary, profile.user_data_dir, profile.profile_directory,
             headed=self.settings.headed, extra_args=self.settings.args,
+        )
+
+    def acquire(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
+        """The browser for one test: a new one, or (driver-scope worker) this worker's shared one."""
+        if self.settings.isolation == "test":
+            self.restore(profile)
+        if self.settings.driver_scope == "test":
+            return self.start(options, profile)
+        if self.shared is not None and not is_usable(self.shared):
+            self._drop_shared(profile)
+        if self.shared is None:
+            self.shared = self.start(options, profile)
+        return self.shared
+
+    def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
+        """After a test: quit its browser, or reset the shared one for the next test (replaced if broken)."""
+        if driver is not self.shared:
+            self.quit(driver, profile)
+            return
+        try:
+            reset_browser(driver)
+        except Exception as exc:  # broken in a way a reset cannot fix: the next test gets a new browser
+            self.log.warning("reset_failed", error=exc.__class__.__name__)
+            self._drop_shared(profile)
+
+    def _drop_shared(self, profile: WorkerProfile) -> None:
+        if self.shared is not None:
+            driver, self.shared = self.shared, None
+            self.quit(driver, profile)
+
+    def close(self) -> None:
+        """End of the worker's session: quit the shared browser, if any."""
+        if self.shared is not None and self.profile is not None:
+            self._drop_shared(self.profile)
+
+    def restore(self, profile: WorkerProfile) -> None:
+        """isolation test: the clone goes back to the golden copy, so no test sees what an earlier one changed."""
+        self._drop_shared(profile)
+        started = time.perf_counter()
+        self.manager.clone(self.worker_id)
+        profile.metrics["restores"] = int(profile.metrics.get("restores", 0)) + 1
+        profile.metrics["restore_seconds"] = round(
+            float(profile.metrics.get("restore_seconds", 0.0)) + time.perf_counter() - started, 4
         )
 
     def start(self, options: ChromiumOptions, profile: WorkerProfile | None = None) -> ChromiumDriver:

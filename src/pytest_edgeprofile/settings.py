@@ -225,13 +225,13 @@ def _complete(
             "profile",
             sources["profile"],
         )
-    for name, default in (("driver-scope", "test"), ("isolation", "worker")):
-        if values.get(name, default) != default:
-            raise SettingsError(
-                f"{name} {values[name]!r} (from {sources[name]}) is not available in this version yet; "
-                f"use {default!r} (the default).",
-                name, sources[name],
-            )
+    if values.get("isolation") == "test" and values.get("driver-scope") == "worker":
+        raise SettingsError(
+            f"isolation 'test' (from {sources['isolation']}) restores the clone before each test, which needs a "
+            f"new browser per test, but driver-scope is 'worker' (from {sources['driver-scope']}); use "
+            "driver-scope 'test' with it.",
+            "isolation", sources["isolation"],
+        )
     return Settings(
         browser=browser,
         channel=channel,

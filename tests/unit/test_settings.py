@@ -211,20 +211,22 @@ def test_settings_are_frozen() -> None:
 
 # --- choice errors ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    ("name", "value", "default"), [("driver-scope", "worker", "test"), ("isolation", "test", "worker")]
-)
+@pytest.mark.parametrize(("name", "value"), [("driver-scope", "worker"), ("isolation", "test")])
 @pytest.mark.parametrize("layer", ["cli", "env", "ini"])
-def test_modes_not_available_yet_are_refused(layer: str, name: str, value: str, default: str) -> None:
+def test_the_other_modes_are_accepted_from_every_layer(layer: str, name: str, value: str) -> None:
     dest, env_key, ini_key = spellings(name)
-    key, source = {"cli": (dest, f"--edgeprofile-{name}"), "env": (env_key, f"env {env_key}"),
-                   "ini": (ini_key, f"{ini_key} in pytest.ini")}[layer]
-    error = bad(**{layer: {key: value.upper()}})
-    message = str(error)
-    assert f"{name} '{value}' (from {source})" in message
-    assert "is not available in this version yet" in message
-    assert f"use '{default}' (the default)" in message
-    assert (error.setting, error.source) == (name, source)
+    key = {"cli": dest, "env": env_key, "ini": ini_key}[layer]
+    resolved = run(**{layer: {key: value.upper()}})
+    assert getattr(resolved, name.replace("-", "_")) == value
+
+
+def test_isolation_per_test_with_a_browser_per_worker_is_refused() -> None:
+    error = bad(cli={"edgeprofile_isolation": "test"}, env={"PYTEST_EDGEPROFILE_DRIVER_SCOPE": "worker"})
+    assert str(error) == (
+        "isolation 'test' (from --edgeprofile-isolation) restores the clone before each test, which needs a new "
+        "browser per test, but driver-scope is 'worker' (from env PYTEST_EDGEPROFILE_DRIVER_SCOPE); use "
+        "driver-scope 'test' with it."
+    )
 
 
 @pytest.mark.parametrize(("name", "value"), [("driver-scope", "test"), ("isolation", "worker")])

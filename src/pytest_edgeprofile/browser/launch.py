@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from ..errors import BrowserNotFoundError, ProfileError
 from ..profile.cleanup import record_process
@@ -49,3 +51,24 @@ def _user_data_dir(options: ChromiumOptions) -> Path | None:
         if arg.startswith("--user-data-dir="):
             return Path(arg.split("=", 1)[1])
     return None
+
+
+def reset_browser(driver: WebDriver) -> None:
+    """Between tests on a shared browser: alerts dismissed, extra windows closed, a blank page; the login stays."""
+    handles = driver.window_handles
+    for handle in reversed(handles):
+        driver.switch_to.window(handle)
+        with contextlib.suppress(NoAlertPresentException):
+            driver.switch_to.alert.dismiss()
+        if handle != handles[0]:
+            driver.close()
+    driver.switch_to.window(handles[0])
+    driver.get("about:blank")
+
+
+def is_usable(driver: WebDriver) -> bool:
+    """True when the browser answers and still has a window to work in."""
+    try:
+        return bool(driver.window_handles)
+    except Exception:  # a dead browser fails in many ways: connection refused, invalid session, no window
+        return False

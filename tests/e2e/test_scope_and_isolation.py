@@ -1,0 +1,90 @@
+"""driver-scope worker (one browser per worker, reset between tests) and isolation test (a restored clone per test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_resilience import run_files
+from tests.support.checks import leftover_processes
+
+pytestmark = pytest.mark.browser
+
+SHARED = '''
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+@pytest.mark.parametrize("n", range(4))
+def test_shared_browser_is_reset_and_still_signed_in(edge_driver, edge_profile, worker_id, n):
+    # What the previous test on this worker left behind is gone...
+    handles = edge_driver.window_handles
+    url = edge_driver.current_url
+    assert signed_in(edge_driver)
+    record(f"shared-{n}", edge_profile, worker_id, session=edge_driver.session_id, handles=len(handles), url=url,
+           starts=edge_profile.metrics.get("browser_starts"))
+    # ...and this test leaves a mess: an extra window and an open alert.
+    edge_driver.switch_to.new_window("window")
+    edge_driver.execute_script("setTimeout(() => alert('left open'), 0)")
+    WebDriverWait(edge_driver, 10).until(expected_conditions.alert_is_present())
+
+
+def test_z_kill_the_shared_browser(edge_driver):
+    for child in psutil.Process(edge_driver.service.process.pid).children(recursive=True):
+        child.kill()
+
+
+def test_zz_after_the_kill(edge_driver, edge_profile, worker_id):
+    assert signed_in(edge_driver)
+    record("after-kill", edge_profile, worker_id, session=edge_driver.session_id)
+'''
+
+
+def test_driver_scope_worker_shares_one_browser_per_worker_resets_it_and_replaces_a_dead_one(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str],
+) -> None:
+    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_shared": SHARED},
+                                "--edgeprofile-driver-scope", "worker")
+    result.assert_outcomes(passed=6)
+    shared = [records[f"shared-{n}"] for n in range(4)]
+    assert len({r["session"] for r in shared}) == 1, "one browser for all the worker's tests"
+    assert [r["handles"] for r in shared] == [1, 1, 1, 1]
+    assert [r["url"] for r in shared[1:]] == ["about:blank"] * 3, [r["url"] for r in shared]
+    assert [r["starts"] for r in shared] == [2, 2, 2, 2]  # the verification browser, then the shared one
+    assert records["after-kill"]["session"] != shared[0]["session"], "a dead browser must be replaced"
+    assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
+
+
+ISOLATION = '''
+def test_a_signs_out_and_changes_a_setting(edge_driver, edge_profile, worker_id):
+    assert signed_in(edge_driver)
+    edge_driver.execute_script("localStorage.setItem('changed-by', 'test a')")
+    edge_driver.get(SITE + "/logout")
+
+
+def test_b_sees_none_of_it(edge_driver, edge_profile, worker_id):
+    edge_driver.get(SITE + "/")
+    changed = edge_driver.execute_script("return localStorage.getItem('changed-by')")
+    record("b", edge_profile, worker_id, changed=changed, restores=edge_profile.metrics.get("restores", 0))
+    assert changed is None
+    assert signed_in(edge_driver)
+'''
+
+
+@pytest.mark.parametrize("isolation", ["test", "worker"])
+def test_isolation_test_restores_the_clone_before_each_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str], isolation: str,
+) -> None:
+    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_isolation": ISOLATION},
+                                "--edgeprofile-isolation", isolation)
+    if isolation == "test":
+        result.assert_outcomes(passed=2)
+        assert records["b"]["restores"] == 2
+    else:
+        # The contrast that proves the test above can fail: without isolation, test a's sign-out leaks into b.
+        result.assert_outcomes(passed=1, failed=1)
+        assert records["b"]["changed"] == "test a"
+    assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
