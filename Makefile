@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit browser-deps clean
+.PHONY: demo test lint typecheck browser-deps test-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Chromium and chromedriver from the system's packages when missing (Debian/Ubuntu: apt-get).
+# Chromium and chromedriver from the system's packages when missing (Debian/Ubuntu: apt-get); xfsprogs too,
+# for the copy-on-write tests (skipped cleanly without it).
 browser-deps:
 	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
 		echo "chromium and chromedriver: present"; \
@@ -21,6 +22,11 @@ browser-deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	else \
 		echo "install Chromium (or Chrome) and its chromedriver and put both on PATH"; exit 1; \
+	fi
+
+test-deps: browser-deps
+	@if ! command -v mkfs.xfs >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq xfsprogs || echo "xfsprogs not installed: copy-on-write tests will skip"; \
 	fi
 
 demo: $(VENV)/.installed browser-deps
@@ -32,7 +38,7 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-test: $(VENV)/.installed browser-deps lint typecheck
+test: $(VENV)/.installed test-deps lint typecheck
 	$(PY) -m pytest
 
 clean:

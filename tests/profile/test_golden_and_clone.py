@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import stat
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -128,15 +127,15 @@ def test_a_copy_that_runs_out_of_space_leaves_nothing_and_says_how_much_was_need
     daily_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = {"n": 0}
-    real_copyfile = shutil.copyfile
+    real_copy_range = copying._copy_file_range
 
-    def copyfile_until_full(src: str, dst: str, *, follow_symlinks: bool = True) -> str:
+    def copy_until_full(src_fd: int, dst_fd: int, size: int) -> bool:
         calls["n"] += 1
         if calls["n"] > 5:
-            raise OSError(errno.ENOSPC, "No space left on device", dst)
-        return real_copyfile(src, dst, follow_symlinks=follow_symlinks)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_copy_range(src_fd, dst_fd, size)
 
-    monkeypatch.setattr(copying.shutil, "copyfile", copyfile_until_full)
+    monkeypatch.setattr(copying, "_copy_file_range", copy_until_full)
     monkeypatch.setattr(copying, "_reflink", lambda _s, _d: False)
     target = tmp_path / "golden"
     with pytest.raises(CloneError) as caught:

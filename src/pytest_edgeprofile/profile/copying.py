@@ -35,14 +35,17 @@ class CopyStats:
     skipped_files: int = 0
     skipped_bytes: int = 0
     links_skipped: list[str] = field(default_factory=list)
-    reflinked_files: int = 0
+    methods: dict[str, int] = field(default_factory=dict)  # how many files each way of copying did
     seconds: float = 0.0
 
     @property
     def method(self) -> str:
-        if self.files and self.reflinked_files == self.files:
-            return "reflink"
-        return "copy+reflink" if self.reflinked_files else "copy"
+        """The way most files were copied: reflink, clonefile, CopyFileW, copy_file_range or copy."""
+        return max(self.methods, key=lambda name: self.methods[name]) if self.methods else "copy"
+
+    @property
+    def reflinked_files(self) -> int:
+        return sum(n for name, n in self.methods.items() if name in ("reflink", "clonefile"))
 
 
 @dataclass
@@ -107,24 +110,83 @@ def _reflink(src_fd: int, dst_fd: int) -> bool:
     return True
 
 
+def _copy_file_range(src_fd: int, dst_fd: int, size: int) -> bool:
+    """Linux: let the kernel copy (in-kernel, or shared extents on filesystems that can); False if it cannot."""
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is None:
+        return False
+    done = 0
+    try:
+        while done < size:
+            copied = copy_range(src_fd, dst_fd, size - done)
+            if copied == 0:
+                break
+            done += copied
+    except OSError as exc:
+        if exc.errno in _NO_REFLINK | {errno.EBADF} and done == 0:
+            return False
+        raise
+    return True
+
+
+def _macos_clonefile() -> Callable[[str, str], bool] | None:
+    """macOS clonefile(2) (APFS): a copy-on-write file in one call; None elsewhere."""
+    if sys.platform != "darwin":
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    clonefile = libc.clonefile
+    clonefile.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint32]
+    clone_nofollow, clone_noownercopy = 0x0001, 0x0002
+
+    def clone(src: str, dst: str) -> bool:
+        return bool(clonefile(os.fsencode(src), os.fsencode(dst), clone_nofollow | clone_noownercopy) == 0)
+
+    return clone
+
+
+def _windows_copyfile() -> Callable[[str, str], bool] | None:
+    """Windows CopyFileW: the system copy, which block-clones on ReFS and Dev Drive volumes; None elsewhere."""
+    if sys.platform != "win32":
+        return None
+    import ctypes
+
+    copy_file = getattr(ctypes, "windll").kernel32.CopyFileW  # noqa: B009 (windll exists on Windows only)
+
+    def copy(src: str, dst: str) -> bool:
+        return bool(copy_file(src, dst, True))  # True: fail if dst exists, like our O_EXCL
+
+    return copy
+
+
 class _FileCopier:
-    """Copies one file at a time; stops trying reflinks after the filesystem first refuses one."""
+    """Copies one file at a time by the best means the platform offers; remembers what the filesystem refused."""
 
     def __init__(self) -> None:
-        self.try_reflink = True
+        self.try_reflink = sys.platform.startswith("linux")
+        self.try_copy_range = sys.platform.startswith("linux")
+        self.system_clone = _macos_clonefile() or _windows_copyfile()
 
-    def __call__(self, src: str, dst: str, mode: int) -> bool:
+    def __call__(self, src: str, dst: str, mode: int, size: int) -> str:
         private = 0o700 if mode & stat.S_IXUSR else 0o600
+        if self.system_clone is not None and self.system_clone(src, dst):
+            os.chmod(dst, private)
+            return "clonefile" if sys.platform == "darwin" else "CopyFileW"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         with open(src, "rb") as source:
             fd = os.open(dst, flags, private)
             with open(fd, "wb") as target:
                 if self.try_reflink:
                     if _reflink(source.fileno(), target.fileno()):
-                        return True
+                        return "reflink"
                     self.try_reflink = False
-        shutil.copyfile(src, dst, follow_symlinks=False)
-        return False
+                if self.try_copy_range:
+                    if _copy_file_range(source.fileno(), target.fileno(), size):
+                        return "copy_file_range"
+                    self.try_copy_range = False
+                shutil.copyfileobj(source, target, 1 << 20)
+        return "copy"
 
 
 def default_threads() -> int:
@@ -143,8 +205,10 @@ def copy_tree(src: Path, dst: Path, include: Include | None = None, *, threads: 
         for rel in sorted(plan.dirs, key=lambda r: r.count("/")):
             (dst / rel).mkdir(mode=0o700)
         with ThreadPoolExecutor(max_workers=threads or default_threads()) as pool:
-            jobs = [pool.submit(copier, str(src / rel), str(dst / rel), mode) for rel, _size, mode in plan.files]
-            stats.reflinked_files = sum(1 for job in jobs if job.result())
+            jobs = [pool.submit(copier, str(src / rel), str(dst / rel), mode, size) for rel, size, mode in plan.files]
+            for job in jobs:
+                way = job.result()
+                stats.methods[way] = stats.methods.get(way, 0) + 1
     except OSError as exc:
         shutil.rmtree(dst, ignore_errors=True)
         if exc.errno == errno.ENOSPC:
