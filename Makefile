@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck browser-deps test-deps clean
+.PHONY: demo test bench lint typecheck browser-deps test-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,12 @@ test-deps: browser-deps
 demo: $(VENV)/.installed browser-deps
 	$(PY) -m demo.run
 
+# Side-by-side timings and ratios against the performance targets (several minutes; not part of `make test`).
+bench: $(VENV)/.installed test-deps
+	$(PY) -m benchmarks.run
+
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check src tests demo
+	$(VENV)/bin/ruff check src tests demo benchmarks
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

@@ -48,6 +48,11 @@ def verification_config(settings: Settings, retry: RetryConfig) -> VerificationC
     )
 
 
+def options_key(options: ChromiumOptions) -> str:
+    """Two options objects start the same browser when their capabilities are the same."""
+    return json.dumps(options.to_capabilities(), sort_keys=True, default=str)
+
+
 def looks_damaged(profile: WorkerProfile) -> str | None:
     """A quick check before each browser start (milliseconds): the files a browser cannot do without."""
     for path in (profile.user_data_dir / LOCAL_STATE, profile.profile_path / PREFERENCES):
@@ -76,6 +81,9 @@ class WorkerSession:
         self.profile: WorkerProfile | None = None
         self.failure: ProfileError | None = None
         self.shared: ChromiumDriver | None = None  # driver-scope worker: this worker's one browser
+        # The browser that passed verification, kept for the first test when its options match: a worker
+        # then starts no more browsers than a suite without the plugin would.
+        self.warm: tuple[ChromiumDriver, str] | None = None
         self._binary: Path | None = None
         self._driver: Path | None = None
         self.log = get_logger(worker=worker_id, run=manager.run.run_id)
@@ -137,15 +145,37 @@ class WorkerSession:
         self.log.info("verify", status=result.status.value, **result.as_dict())
         for method, method_result in result.results.items():
             if method_result.status is VerificationStatus.FAILED:
+                self._drop_warm(profile)
                 raise VerificationError(method_result.reason, profile.user_data_dir, method.value)
         return profile
 
     @contextmanager
-    def _verification_browser(self, profile: WorkerProfile) -> Iterator[WebDriver]:
-        driver = self._start_once(self.options(profile), profile)
+    def _verification_browser(self, profile: WorkerProfile, keep: bool = True) -> Iterator[WebDriver]:
+        options = self.options(profile)
+        driver = self._start_once(options, profile)
+        passed = False
         try:
             yield driver
+            passed = True
         finally:
+            if passed and keep:
+                self.warm = (driver, options_key(options))
+            else:
+                self.quit(driver, profile)
+
+    def _take_warm(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver | None:
+        """The verified browser, if it was started with exactly these options and still works."""
+        if self.warm is None:
+            return None
+        (driver, key), self.warm = self.warm, None
+        if key == options_key(options) and looks_damaged(profile) is None and is_usable(driver):
+            return driver
+        self.quit(driver, profile)
+        return None
+
+    def _drop_warm(self, profile: WorkerProfile) -> None:
+        if self.warm is not None:
+            driver, self.warm = self.warm[0], None
             self.quit(driver, profile)
 
     def check_golden(self) -> WorkerProfile:
@@ -163,8 +193,10 @@ class WorkerSession:
         if VerificationMethod.AUTH in config.methods:
             probe = self.manager.clone(GOLDEN_PROBE)
             try:
-                auth = run_verification(replace(config, methods=(VerificationMethod.AUTH,)), probe.user_data_dir,
-                                        folder, run.golden, browser=lambda: self._verification_browser(probe))
+                auth = run_verification(
+                    replace(config, methods=(VerificationMethod.AUTH,)), probe.user_data_dir, folder, run.golden,
+                    browser=lambda: self._verification_browser(probe, keep=False),
+                )
             finally:
                 self.manager.discard(GOLDEN_PROBE)
             result.results.update(auth.results)
@@ -201,12 +233,15 @@ class WorkerSession:
         """The browser for one test: a new one, or (driver-scope worker) this worker's shared one."""
         if self.settings.isolation == "test":
             self.restore(profile)
+        warm = self._take_warm(options, profile)
         if self.settings.driver_scope == "test":
-            return self.start(options, profile)
+            return warm or self.start(options, profile)
         if self.shared is not None and not is_usable(self.shared):
             self._drop_shared(profile)
         if self.shared is None:
-            self.shared = self.start(options, profile)
+            self.shared = warm or self.start(options, profile)
+        elif warm is not None:
+            self.quit(warm, profile)
         return self.shared
 
     def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
@@ -226,13 +261,15 @@ class WorkerSession:
             self.quit(driver, profile)
 
     def close(self) -> None:
-        """End of the worker's session: quit the shared browser, if any."""
-        if self.shared is not None and self.profile is not None:
+        """End of the worker's session: quit the shared browser and an unused verified one."""
+        if self.profile is not None:
             self._drop_shared(self.profile)
+            self._drop_warm(self.profile)
 
     def restore(self, profile: WorkerProfile) -> None:
         """isolation test: the clone goes back to the golden copy, so no test sees what an earlier one changed."""
         self._drop_shared(profile)
+        self._drop_warm(profile)
         started = time.perf_counter()
         self.manager.clone(self.worker_id)
         profile.metrics["restores"] = int(profile.metrics.get("restores", 0)) + 1
