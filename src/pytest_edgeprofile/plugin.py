@@ -89,8 +89,8 @@ def _resolve_settings(config: pytest.Config) -> Settings:
 def _preflight(state: PluginState) -> None:
     """Check base, clone root, browser and driver before any worker starts; one sentence on failure."""
     s = state.settings
-    check_clone_root(s.clone_root, s.user_data_dir)
-    check_base(s.user_data_dir, s.profile)
+    check_clone_root(s.clone_root, s.user_data_dir, s.sources)
+    check_base(s.user_data_dir, s.profile, sources=s.sources)
     state.session.locate()
     state.checked = True
 

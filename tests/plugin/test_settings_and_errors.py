@@ -56,8 +56,9 @@ def test_cli_beats_env_beats_ini_and_the_header_says_so(
     # The settings resolve (firefox in the ini is overridden), then the preflight refuses the missing base.
     assert_one_sentence_error(
         result,
-        f"the base user data dir {tmp_path / 'x'} does not exist; set --edgeprofile-user-data-dir to the "
-        "browser's 'User Data' folder (edge://version shows it as the parent of 'Profile path').",
+        f"the base user data dir {tmp_path / 'x'} (from --edgeprofile-user-data-dir) does not exist; set "
+        "--edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version shows it as the parent of "
+        "'Profile path').",
     )
 
 
@@ -104,7 +105,7 @@ def test_a_missing_base_stops_the_run_before_any_worker_or_test(
                  str(missing), "--edgeprofile-clone-root", str(tmp_path / "c"))
     assert_one_sentence_error(
         result,
-        f"the base user data dir {missing} does not exist; set "
+        f"the base user data dir {missing} (from --edgeprofile-user-data-dir) does not exist; set "
         "--edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version shows it as the parent of "
         "'Profile path').",
     )

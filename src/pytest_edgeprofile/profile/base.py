@@ -7,6 +7,7 @@ stop the run with one sentence before any worker starts.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from .. import processes
 from ..errors import CloneError, ProfileCorruptError, ProfileInUseError, ProfileNotFoundError, VerificationError
 from ..verify.checks import CRITICAL_SQLITE, check_sqlite
-from .layout import KEY_FILES, LOCAL_STATE, PREFERENCES, ProfileInfo, read_json, resolve_profile
+from .layout import KEY_FILES, LOCAL_STATE, PREFERENCES, ProfileInfo, read_json, repair_hint, resolve_profile
 
 
 @dataclass(frozen=True)
@@ -39,30 +40,56 @@ def _check_readable(path: Path) -> None:
             f"{path} cannot be read (permission denied); the base profile must be readable by this user.", path
         ) from None
     except OSError as exc:
-        raise ProfileCorruptError(f"{path} cannot be read ({exc.strerror or exc}).", path) from None
+        raise ProfileCorruptError(
+            f"{path} cannot be read ({exc.strerror or exc}); the profile is damaged: {repair_hint(path)}.", path
+        ) from None
 
 
-def check_base(user_data_dir: Path, profile: str, *, check_in_use: bool = True) -> BaseProfile:
+def origin(sources: Mapping[str, str] | None, name: str) -> str:
+    """' (from env X)' for a message, or ' (the default)'; empty when the caller knows no sources."""
+    if sources is None:
+        return ""
+    source = sources.get(name, "default")
+    return " (the default for this browser and channel)" if source == "default" else f" (from {source})"
+
+
+def check_base(
+    user_data_dir: Path, profile: str, *, check_in_use: bool = True, sources: Mapping[str, str] | None = None
+) -> BaseProfile:
     """Check that ``user_data_dir`` is a closed, readable user data dir that holds ``profile``."""
     root = user_data_dir
+    where = origin(sources, "user-data-dir")
+    what_to_do = ("set --edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version shows it as "
+                  "the parent of 'Profile path')")
     if not root.exists():
-        raise ProfileNotFoundError(
-            f"the base user data dir {root} does not exist; set --edgeprofile-user-data-dir to the browser's "
-            "'User Data' folder (edge://version shows it as the parent of 'Profile path').",
-            root, profile,
-        )
+        raise ProfileNotFoundError(f"the base user data dir {root}{where} does not exist; {what_to_do}.", root, profile)
     if not root.is_dir():
-        raise ProfileNotFoundError(f"the base user data dir {root} is a file, not a folder.", root, profile)
+        raise ProfileNotFoundError(f"the base user data dir {root}{where} is a file, not a folder; {what_to_do}.",
+                                   root, profile)
+    if (root / LOCAL_STATE).is_symlink():
+        raise ProfileCorruptError(
+            f"{root / LOCAL_STATE} is a symbolic link, and links are never followed; the base must hold the real "
+            "Local State file (it carries the cookie key).",
+            root / LOCAL_STATE,
+        )
     if not (root / LOCAL_STATE).is_file():
         hint = ""
         if (root / PREFERENCES).is_file():
             hint = (f" It looks like a profile folder: use its parent {root.parent} and "
                     f"--edgeprofile-profile {root.name}.")
         raise ProfileNotFoundError(
-            f"{root} is not a browser user data dir: it has no 'Local State' file.{hint}", root, profile
+            f"{root}{where} is not a browser user data dir: it has no 'Local State' file.{hint}", root, profile
         )
     local_state = read_json(root / LOCAL_STATE)
-    info = resolve_profile(root, profile, local_state)
+    try:
+        info = resolve_profile(root, profile, local_state)
+    except ProfileNotFoundError as exc:
+        if sources is None:
+            raise
+        raise ProfileNotFoundError(
+            exc.message.replace(f"profile {profile!r} ", f"profile {profile!r}{origin(sources, 'profile')} ", 1),
+            exc.path, profile,
+        ) from None
     profile_dir = root / info.folder
     read_json(profile_dir / PREFERENCES)
     for name in KEY_FILES:
@@ -89,22 +116,27 @@ def check_base(user_data_dir: Path, profile: str, *, check_in_use: bool = True) 
     return BaseProfile(root, info, local_state)
 
 
-def check_clone_root(clone_root: Path, user_data_dir: Path) -> None:
+def check_clone_root(clone_root: Path, user_data_dir: Path, sources: Mapping[str, str] | None = None) -> None:
     """The clone root must be a writable folder apart from the base: a clone must never land in the base."""
     root = Path(os.path.realpath(clone_root))
     base = Path(os.path.realpath(user_data_dir))
+    where = origin(sources, "clone-root")
     if root == base or base in root.parents or root in base.parents:
         raise CloneError(
-            f"the clone root {clone_root} overlaps the base user data dir {user_data_dir}; choose a clone root "
-            "outside it (and not one of its parents).",
+            f"the clone root {clone_root}{where} overlaps the base user data dir {user_data_dir}; choose a clone "
+            "root outside it (and not one of its parents).",
             clone_root,
         )
     existing = next((p for p in (root, *root.parents) if p.exists()), None)
     if existing is None or not existing.is_dir():
-        raise CloneError(f"the clone root {clone_root} cannot be made: {existing} is not a folder.", clone_root)
+        raise CloneError(
+            f"the clone root {clone_root}{where} cannot be made: {existing} is not a folder; choose another "
+            "--edgeprofile-clone-root.",
+            clone_root,
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
         raise CloneError(
-            f"the clone root {clone_root} is not writable by this user ({existing}); choose another "
+            f"the clone root {clone_root}{where} is not writable by this user ({existing}); choose another "
             "--edgeprofile-clone-root.",
             clone_root,
         )

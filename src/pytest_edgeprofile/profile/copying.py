@@ -189,6 +189,30 @@ class _FileCopier:
         return "copy"
 
 
+def _copy_error(exc: OSError, src: Path, dst: Path, total: int) -> CloneError:
+    """One sentence for a failed copy: the file it failed on, and what to do on that side (source or target)."""
+    if exc.errno == errno.ENOSPC:
+        free = shutil.disk_usage(dst.parent).free
+        return CloneError(
+            f"not enough disk space to copy {src} into {dst.parent}: the copy needs {total / 1e6:.1f} MB and "
+            f"{free / 1e6:.1f} MB are free there; free some space or set --edgeprofile-clone-root to a folder on a "
+            "larger disk.",
+            dst,
+        )
+    where = str(exc.filename or src)
+    reason = exc.strerror or str(exc)
+    if where == str(src) or where.startswith(str(src) + os.sep):
+        return CloneError(
+            f"{where} cannot be read ({reason}); make it readable by this user (the plugin only ever reads it) "
+            "or choose another profile.",
+            where,
+        )
+    return CloneError(
+        f"cannot write the copy into {dst.parent} ({reason} at {where}); choose another --edgeprofile-clone-root.",
+        dst,
+    )
+
+
 def default_threads() -> int:
     return max(2, min(8, (os.cpu_count() or 2) * 2))
 
@@ -197,11 +221,12 @@ def copy_tree(src: Path, dst: Path, include: Include | None = None, *, threads: 
     """Copy ``src`` to the new folder ``dst`` (0700 folders, 0600 files), skipping what ``include`` rejects."""
     started = time.perf_counter()
     stats = CopyStats()
-    plan = _plan(src, include or (lambda _rel, _is_dir: True), stats)
-    total = sum(size for _rel, size, _mode in plan.files)
+    total = 0
     dst.mkdir(mode=0o700)
     copier = _FileCopier()
     try:
+        plan = _plan(src, include or (lambda _rel, _is_dir: True), stats)
+        total = sum(size for _rel, size, _mode in plan.files)
         for rel in sorted(plan.dirs, key=lambda r: r.count("/")):
             (dst / rel).mkdir(mode=0o700)
         with ThreadPoolExecutor(max_workers=threads or default_threads()) as pool:
@@ -211,16 +236,7 @@ def copy_tree(src: Path, dst: Path, include: Include | None = None, *, threads: 
                 stats.methods[way] = stats.methods.get(way, 0) + 1
     except OSError as exc:
         shutil.rmtree(dst, ignore_errors=True)
-        if exc.errno == errno.ENOSPC:
-            free = shutil.disk_usage(dst.parent).free
-            raise CloneError(
-                f"not enough disk space to copy {src} to {dst}: the copy needs {total / 1e6:.1f} MB and "
-                f"{free / 1e6:.1f} MB are free there; free some space or set --edgeprofile-clone-root to a "
-                "folder on a larger disk.",
-                dst,
-            ) from None
-        where = exc.filename or src
-        raise CloneError(f"copying {src} to {dst} failed at {where}: {exc.strerror or exc}.", dst) from None
+        raise _copy_error(exc, src, dst, total) from None
     except BaseException:
         shutil.rmtree(dst, ignore_errors=True)
         raise

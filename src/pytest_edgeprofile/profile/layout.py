@@ -46,37 +46,74 @@ class ProfileInfo:
     display_name: str
 
 
+# What to do about a damaged file. Local State holds the cookie key: a browser that rewrites it makes a new key
+# and the profile's cookies are lost, so the advice differs from the other files'.
+REPAIR = {
+    LOCAL_STATE: "restore it from a backup, or sign in once into a fresh base profile and use that",
+    PREFERENCES: "open the profile once in the browser so it rewrites the file, or use another profile",
+}
+DEFAULT_REPAIR = "open the profile once in the browser so it repairs the file, or use another profile"
+
+
+def repair_hint(path: Path) -> str:
+    return REPAIR.get(path.name, DEFAULT_REPAIR)
+
+
 def read_json(path: Path) -> dict[str, Any]:
-    """Read a browser JSON file; damage is a ``ProfileCorruptError`` that names the file."""
+    """Read a browser JSON file; damage is a ``ProfileCorruptError`` that names the file and what to do."""
     try:
         with path.open("rb") as handle:
             data = json.loads(handle.read().decode("utf-8"))
     except FileNotFoundError:
-        raise ProfileCorruptError(f"{path} is missing.", path) from None
+        raise ProfileCorruptError(
+            f"{path} is missing, so this is not a complete profile; {repair_hint(path)}.", path
+        ) from None
     except PermissionError:
         raise ProfileCorruptError(f"{path} cannot be read (permission denied); make it readable by this user.",
                                   path) from None
+    except OSError as exc:
+        raise ProfileCorruptError(f"{path} cannot be read ({exc.strerror or exc}); {repair_hint(path)}.",
+                                  path) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProfileCorruptError(
-            f"{path} is not valid JSON ({exc.__class__.__name__}: {exc}); the profile is damaged. Open it once in "
-            "the browser so it rewrites the file, or use another profile.",
+            f"{path} is not valid JSON ({exc.__class__.__name__}: {exc}); the profile is damaged: {repair_hint(path)}.",
             path,
         ) from None
     if not isinstance(data, dict):
-        raise ProfileCorruptError(f"{path} does not hold a JSON object; the profile is damaged.", path)
+        raise ProfileCorruptError(
+            f"{path} does not hold a JSON object; the profile is damaged: {repair_hint(path)}.", path
+        )
     return data
+
+
+def _info_cache(user_data_dir: Path, state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Local State's ``profile.info_cache``, checked for the shape the browser itself needs."""
+    path = user_data_dir / LOCAL_STATE
+    profile = state.get("profile", {})
+    cache = profile.get("info_cache", {}) if isinstance(profile, dict) else None
+    if not isinstance(cache, dict):
+        raise ProfileCorruptError(
+            f"{path} has a 'profile' section of the wrong shape (the browser cannot read it); the file is damaged: "
+            f"{repair_hint(path)}.",
+            path,
+        )
+    for folder, info in cache.items():
+        if not isinstance(info, dict):
+            raise ProfileCorruptError(
+                f"{path} describes profile {folder!r} with {type(info).__name__} instead of an object (the browser "
+                f"would not start on it); the file is damaged: {repair_hint(path)}.",
+                path,
+            )
+    return cache
 
 
 def list_profiles(user_data_dir: Path, local_state: dict[str, Any] | None = None) -> list[ProfileInfo]:
     """Profiles known to Local State plus profile folders on disk, in folder-name order."""
     state = local_state if local_state is not None else read_json(user_data_dir / LOCAL_STATE)
-    cache = state.get("profile", {}).get("info_cache", {})
     found: dict[str, str] = {}
-    if isinstance(cache, dict):
-        for folder, info in cache.items():
-            if (user_data_dir / folder).is_dir():
-                name = info.get("name") if isinstance(info, dict) else None
-                found[folder] = str(name or folder)
+    for folder, info in _info_cache(user_data_dir, state).items():
+        if (user_data_dir / folder).is_dir():
+            found[folder] = str(info.get("name") or folder)
     for entry in user_data_dir.iterdir() if user_data_dir.is_dir() else ():
         if entry.name not in found and entry.is_dir() and (entry / PREFERENCES).is_file():
             found[entry.name] = entry.name
