@@ -231,9 +231,10 @@ class WorkerSession:
 
     def acquire(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
         """The browser for one test: a new one, or (driver-scope worker) this worker's shared one."""
-        if self.settings.isolation == "test":
-            self.restore(profile)
         warm = self._take_warm(options, profile)
+        if self.settings.isolation == "test" and warm is None:
+            # Restored before every test but the first, which gets the browser verified on the untouched clone.
+            self.restore(profile)
         if self.settings.driver_scope == "test":
             return warm or self.start(options, profile)
         if self.shared is not None and not is_usable(self.shared):
