@@ -12,11 +12,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from . import artifacts
 from .errors import ProfileError
 from .fixtures import FIXTURE_NAMES, SESSION, edge_driver, edge_options, edge_profile
 from .log import close_event_log, open_event_log
@@ -168,6 +170,33 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         # A failure is kept by the session; each test that needs the clone reports it in one line.
         with contextlib.suppress(ProfileError):
             state_of(config).session.prepare()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """After a test that used ``edge_driver`` failed (or always, per ``artifacts``): save what the browser showed."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    state = item.config.stash.get(STATE, None)
+    driver = getattr(item, "funcargs", {}).get("edge_driver")
+    if state is None or driver is None or report.when != "call" or state.settings.artifacts == "never":
+        return
+    if not report.failed and state.settings.artifacts != "always":
+        return
+    session, profile = state.session, state.session.profile
+    folder = artifacts.folder_for(state.settings.output, item.nodeid)
+    info = {"test": item.nodeid, "outcome": report.outcome, "worker": session.worker_id,
+            "clone": str(profile.user_data_dir) if profile else None, "run": state.manager.run.run_id}
+    try:
+        files = artifacts.capture(driver, folder, info, session.driver_logs.get(driver.session_id or ""))
+    except OSError as exc:  # an unwritable output folder must not turn the report into an error
+        report.sections.append(("edgeprofile artifacts", f"could not be saved in {folder}: {exc}"))
+        return
+    report.sections.append(("edgeprofile artifacts", f"{folder} (worker {session.worker_id}, clone {info['clone']})"))
+    report.user_properties.append(("edgeprofile_artifacts", str(folder)))
+    if item.config.pluginmanager.has_plugin("html"):
+        # pytest-html reads (and extends) report.extras after this hook
+        setattr(report, "extras", getattr(report, "extras", []) + artifacts.html_extras(files))  # noqa: B010
 
 
 @pytest.hookimpl(optionalhook=True)

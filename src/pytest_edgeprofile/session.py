@@ -84,6 +84,7 @@ class WorkerSession:
         # The browser that passed verification, kept for the first test when its options match: a worker
         # then starts no more browsers than a suite without the plugin would.
         self.warm: tuple[ChromiumDriver, str] | None = None
+        self.driver_logs: dict[str, Path] = {}  # session id -> that browser's driver log, for failure artifacts
         self._binary: Path | None = None
         self._driver: Path | None = None
         self.log = get_logger(worker=worker_id, run=manager.run.run_id)
@@ -308,8 +309,12 @@ class WorkerSession:
     def _start_once(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
         _binary, driver_path = self.locate()
         started = time.perf_counter()
-        session = start_browser(self.settings.browser, options, driver_path, self.manager.run.path)
-        profile.metrics["browser_starts"] = int(profile.metrics.get("browser_starts", 0)) + 1
+        starts = int(profile.metrics.get("browser_starts", 0)) + 1
+        log_path = self.manager.run.path / "logs" / f"{self.worker_id}-driver-{starts}.log"
+        log_path.parent.mkdir(mode=0o700, exist_ok=True)
+        session = start_browser(self.settings.browser, options, driver_path, self.manager.run.path, log_path)
+        self.driver_logs[session.session_id or ""] = log_path
+        profile.metrics["browser_starts"] = starts
         self.log.info("start", seconds=round(time.perf_counter() - started, 4))
         return session
 

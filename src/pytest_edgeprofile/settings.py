@@ -23,6 +23,7 @@ KEEP = ("never", "on-failure", "always")
 VERIFY_METHODS = ("files", "capabilities", "auth")
 DRIVER_SCOPES = ("test", "worker")
 ISOLATIONS = ("worker", "test")
+ARTIFACTS = ("on-failure", "always", "never")
 # Settings that say which browser profile to use: setting any of them asks for the up-front check.
 ENGAGING = ("browser", "channel", "user-data-dir", "profile", "binary", "driver", "verify", "auth-url",
             "auth-cookie", "auth-selector")
@@ -74,7 +75,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("driver-scope", "choice", "test: a browser per test; worker: one per worker (default: test)", DRIVER_SCOPES),
     Spec("isolation", "choice", "worker: a clone per worker; test: restored before each test (default: worker)",
          ISOLATIONS),
-    Spec("output", "path", "folder for failure artifacts (default: edgeprofile-results)"),
+    Spec("output", "path", "folder for failure artifacts, logs and metrics (default: edgeprofile-results)"),
+    Spec("artifacts", "choice", "when to save screenshot, page, console and driver logs (default: on-failure)",
+         ARTIFACTS),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -100,6 +103,7 @@ class Settings:
     driver_scope: str = "test"
     isolation: str = "worker"
     output: Path = Path("edgeprofile-results")
+    artifacts: str = "on-failure"
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -194,7 +198,8 @@ def resolve(
             break
         else:
             sources[spec.name] = "default"
-    return _complete(values, sources, system=system, home=home, env=env, clone_root_default=clone_root_default)
+    return _complete(values, sources, system=system, home=home, env=env, clone_root_default=clone_root_default,
+                     cwd=cwd)
 
 
 def _complete(
@@ -205,6 +210,7 @@ def _complete(
     home: Path | None,
     env: Mapping[str, str],
     clone_root_default: Callable[[], Path],
+    cwd: Path,
 ) -> Settings:
     browser = str(values.get("browser", "edge"))
     channel = str(values.get("channel", "stable"))
@@ -249,7 +255,8 @@ def _complete(
         auth_selector=_as_text(values.get("auth-selector")),
         driver_scope=str(values.get("driver-scope", "test")),
         isolation=str(values.get("isolation", "worker")),
-        output=_as_path(values.get("output")) or Path("edgeprofile-results"),
+        output=_as_path(values.get("output")) or cwd / "edgeprofile-results",
+        artifacts=str(values.get("artifacts", "on-failure")),
         sources=dict(sources),
     )
 

@@ -57,7 +57,7 @@ def bad(**kwargs: object) -> SettingsError:
 def test_specs_cover_the_public_settings() -> None:
     assert [spec.name for spec in SPECS] == [
         "browser", "channel", "user-data-dir", "profile", "binary", "driver", "headed", "arg", "clone-root", "keep",
-        "verify", "auth-url", "auth-cookie", "auth-selector", "driver-scope", "isolation", "output",
+        "verify", "auth-url", "auth-cookie", "auth-selector", "driver-scope", "isolation", "output", "artifacts",
     ]
 
 
@@ -85,6 +85,7 @@ def test_choices_of_the_choice_settings() -> None:
         "keep": ("never", "on-failure", "always"),
         "driver-scope": ("test", "worker"),
         "isolation": ("worker", "test"),
+        "artifacts": ("on-failure", "always", "never"),
     }
 
 
@@ -104,7 +105,7 @@ PRECEDENCE = [
     ("binary", "binary", "/b/cli", "/b/env", "/b/ini", Path("/b/cli"), Path("/b/env"), Path("/b/ini"), None),
     ("clone-root", "clone_root", "/c/cli", "/c/env", "/c/ini", Path("/c/cli"), Path("/c/env"), Path("/c/ini"), CLONES),
     ("output", "output", "/o/cli", "/o/env", "/o/ini", Path("/o/cli"), Path("/o/env"), Path("/o/ini"),
-     Path("edgeprofile-results")),
+     CWD / "edgeprofile-results"),
 ]
 
 
@@ -153,7 +154,7 @@ ONE_VALUE = {
     "binary": "/opt/b/chrome", "driver": "/opt/b/chromedriver", "headed": "1", "arg": "--lang=de",
     "clone-root": "/c", "keep": "always", "verify": "files", "auth-url": "https://site.test/",
     "auth-cookie": "sid", "auth-selector": "#account", "driver-scope": "test", "isolation": "worker",
-    "output": "/out",
+    "output": "/out", "artifacts": "always",
 }
 
 

@@ -48,6 +48,8 @@ def build_options(
     if running_as_root_on_linux():
         options.add_argument("--no-sandbox")  # Chromium refuses to start as root with its sandbox on
     options.add_experimental_option("excludeSwitches", list(EXCLUDED_SWITCHES))
+    # The browser console, for failure artifacts (msedgedriver reads ms:loggingPrefs).
+    options.set_capability("ms:loggingPrefs" if browser == "edge" else "goog:loggingPrefs", {"browser": "ALL"})
     for arg in extra_args:
         if arg not in options.arguments:
             options.add_argument(arg)

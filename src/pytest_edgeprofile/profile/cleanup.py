@@ -92,7 +92,9 @@ def _run_is_dead(marker: dict[str, object]) -> bool:
     try:
         pid = int(str(marker.get("pid")))
         started = float(str(marker.get("started")))
-        return psutil.Process(pid).create_time() > started + 1.0
+        process = psutil.Process(pid)
+        # A controller that was killed but never collected by its parent is a zombie: as dead as gone.
+        return process.status() == psutil.STATUS_ZOMBIE or process.create_time() > started + 1.0
     except psutil.NoSuchProcess:
         return True
     except (psutil.Error, OSError, ValueError):
