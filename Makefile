@@ -37,7 +37,7 @@ bench: $(VENV)/.installed test-deps
 	$(PY) -m benchmarks.run
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check src tests demo benchmarks
+	$(VENV)/bin/ruff check src tests demo benchmarks examples
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
