@@ -26,6 +26,7 @@ from .profile.base import check_base, check_clone_root
 from .profile.cleanup import Removal, end_run_processes, sweep_dead_runs
 from .profile.manager import ProfileManager, WorkerProfile
 from .profile.run import new_run_id
+from .progress import TerminalProgress
 from .report import summary_lines, worker_report, write_json
 from .session import WorkerSession
 from .settings import SPECS, Settings, resolve
@@ -125,7 +126,8 @@ def pytest_configure(config: pytest.Config) -> None:
             _preflight(state)
             state.removals = sweep_dead_runs(settings.clone_root, exclude=manager.run.path)
             if not config.getoption("collectonly"):
-                state.golden = session.check_golden()
+                progress = TerminalProgress(sys.stderr, f"edgeprofile: golden copy of {settings.user_data_dir}")
+                state.golden = session.check_golden(progress)
                 state.reports.append({"worker": "controller", "metrics": dict(state.golden.metrics),
                                       "verification": state.golden.verification.as_report()})
         except ProfileError as exc:

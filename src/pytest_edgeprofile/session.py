@@ -24,6 +24,7 @@ from .browser.locate import find_binary, find_driver
 from .browser.options import build_options
 from .errors import ProfileError, VerificationError
 from .log import get_logger
+from .profile.copying import Progress
 from .profile.layout import LOCAL_STATE, NEVER_COPY, PREFERENCES, resolve_profile
 from .profile.manager import ProfileManager, ProfileType, WorkerProfile
 from .resilience import CircuitBreaker, RetryConfig
@@ -179,12 +180,12 @@ class WorkerSession:
             driver, self.warm = self.warm[0], None
             self.quit(driver, profile)
 
-    def check_golden(self) -> WorkerProfile:
+    def check_golden(self, progress: Progress | None = None) -> WorkerProfile:
         """Controller, before any worker: make the golden copy (files verified as it is made) and, when an auth
         check is set, prove on a throwaway clone that it is signed in. Raises ``VerificationError``."""
         run = self.manager.run
         started = time.perf_counter()
-        stats = self.manager.ensure_golden()
+        stats = self.manager.ensure_golden(progress)
         golden_seconds = time.perf_counter() - started
         folder = resolve_profile(run.golden, self.settings.profile).folder
         config = verification_config(self.settings, self.retry)

@@ -217,7 +217,14 @@ def default_threads() -> int:
     return max(2, min(8, (os.cpu_count() or 2) * 2))
 
 
-def copy_tree(src: Path, dst: Path, include: Include | None = None, *, threads: int | None = None) -> CopyStats:
+Progress = Callable[[int, int], None]
+"""Told (bytes copied so far, bytes to copy) as files finish."""
+
+
+def copy_tree(
+    src: Path, dst: Path, include: Include | None = None, *, threads: int | None = None,
+    progress: Progress | None = None,
+) -> CopyStats:
     """Copy ``src`` to the new folder ``dst`` (0700 folders, 0600 files), skipping what ``include`` rejects."""
     started = time.perf_counter()
     stats = CopyStats()
@@ -231,9 +238,13 @@ def copy_tree(src: Path, dst: Path, include: Include | None = None, *, threads: 
             (dst / rel).mkdir(mode=0o700)
         with ThreadPoolExecutor(max_workers=threads or default_threads()) as pool:
             jobs = [pool.submit(copier, str(src / rel), str(dst / rel), mode, size) for rel, size, mode in plan.files]
-            for job in jobs:
+            done = 0
+            for job, (_rel, size, _mode) in zip(jobs, plan.files, strict=True):
                 way = job.result()
                 stats.methods[way] = stats.methods.get(way, 0) + 1
+                done += size
+                if progress is not None:
+                    progress(done, total)
     except OSError as exc:
         shutil.rmtree(dst, ignore_errors=True)
         raise _copy_error(exc, src, dst, total) from None

@@ -20,7 +20,7 @@ from ..errors import CloneError, ProfileError, ProfileInUseError, VerificationEr
 from ..verify.checks import verify_files
 from .base import BaseProfile, check_base
 from .cleanup import sweep_dead_runs
-from .copying import CopyStats, Include, copy_tree
+from .copying import CopyStats, Include, Progress, copy_tree
 from .layout import (
     LOCAL_STATE,
     NEVER_COPY,
@@ -57,9 +57,9 @@ def golden_filter(profile_folder: str) -> Include:
     return include
 
 
-def build_golden(base: BaseProfile, target: Path) -> CopyStats:
+def build_golden(base: BaseProfile, target: Path, progress: Progress | None = None) -> CopyStats:
     """Copy ``base`` into the new folder ``target`` as a golden copy; ``target`` must not exist."""
-    stats = copy_tree(base.user_data_dir, target, golden_filter(base.profile.folder))
+    stats = copy_tree(base.user_data_dir, target, golden_filter(base.profile.folder), progress=progress)
     try:
         # Written fresh into the copy: the base's own files are only ever read.
         write_private_json(target / LOCAL_STATE, trim_local_state(base.local_state, base.profile.folder))
@@ -72,7 +72,8 @@ def build_golden(base: BaseProfile, target: Path) -> CopyStats:
 
 
 def ensure_golden(
-    user_data_dir: Path, profile: str, run: RunFolder, timeout: float = GOLDEN_LOCK_TIMEOUT
+    user_data_dir: Path, profile: str, run: RunFolder, timeout: float = GOLDEN_LOCK_TIMEOUT,
+    progress: Progress | None = None,
 ) -> CopyStats | None:
     """Make the run's golden copy unless another process already has; returns its stats when made here.
 
@@ -87,7 +88,7 @@ def ensure_golden(
             # The first use of the clone root in this run: also clear what runs killed earlier left there.
             sweep_dead_runs(run.clone_root, exclude=run.path)
             building = run.path / f".golden-{secrets.token_hex(4)}"
-            stats = build_golden(base, building)
+            stats = build_golden(base, building, progress)
             try:
                 # Verified once, before any worker clones it: against the base's own Local State and files.
                 verify_files(building, base.profile.folder, base.user_data_dir)

@@ -12,7 +12,7 @@ from ..processes import end_processes, processes_using
 from ..verify.model import VerificationResult
 from .cleanup import Removal, remove_run
 from .clone import make_clone
-from .copying import CopyStats
+from .copying import CopyStats, Progress
 from .golden import ensure_golden
 from .layout import resolve_profile
 from .run import RunFolder
@@ -59,9 +59,9 @@ class ProfileManager:
             raise ValueError("a worker profile needs a worker id")
         return self.run.worker(worker_id)
 
-    def ensure_golden(self) -> CopyStats | None:
+    def ensure_golden(self, progress: Progress | None = None) -> CopyStats | None:
         """The golden copy, made by the first process that asks; stats only for the process that made it."""
-        return ensure_golden(self.base_dir, self.profile, self.run)
+        return ensure_golden(self.base_dir, self.profile, self.run, progress=progress)
 
     def clone(self, worker_id: str) -> WorkerProfile:
         """A fresh clone of the golden copy for ``worker_id`` (verification is the caller's next step)."""
