@@ -7,7 +7,6 @@ worker whose browser keeps failing opens its circuit breaker, and its remaining 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,16 +17,16 @@ from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from . import platforms, processes
-from .browser.launch import is_usable, reset_browser, start_browser
+from . import platforms
+from .browser.lifecycle import Browsers
 from .browser.locate import find_binary, find_driver
 from .browser.options import build_options
 from .errors import ProfileError, VerificationError
 from .log import get_logger
 from .profile.copying import Progress
-from .profile.layout import LOCAL_STATE, NEVER_COPY, PREFERENCES, resolve_profile
+from .profile.layout import NEVER_COPY, resolve_profile
 from .profile.manager import ProfileManager, ProfileType, WorkerProfile
-from .resilience import CircuitBreaker, RetryConfig
+from .resilience import RetryConfig
 from .settings import Settings
 from .verify import (
     MethodResult,
@@ -38,7 +37,6 @@ from .verify import (
     run_verification,
 )
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 GOLDEN_PROBE = "golden-check"  # the throwaway clone on which the controller checks the golden copy's login
 
 
@@ -47,26 +45,6 @@ def verification_config(settings: Settings, retry: RetryConfig) -> VerificationC
         settings.verify, auth_url=settings.auth_url, auth_cookie=settings.auth_cookie,
         auth_selector=settings.auth_selector, timeout=retry.verify_timeout,
     )
-
-
-def options_key(options: ChromiumOptions) -> str:
-    """Two options objects start the same browser when their capabilities are the same."""
-    return json.dumps(options.to_capabilities(), sort_keys=True, default=str)
-
-
-def looks_damaged(profile: WorkerProfile) -> str | None:
-    """A quick check before each browser start (milliseconds): the files a browser cannot do without."""
-    for path in (profile.user_data_dir / LOCAL_STATE, profile.profile_path / PREFERENCES):
-        try:
-            json.loads(path.read_bytes())
-        except (OSError, ValueError) as exc:
-            return f"{path} is unreadable ({exc.__class__.__name__})"
-    cookies = profile.profile_path / "Cookies"
-    if cookies.exists():
-        with cookies.open("rb") as handle:
-            if handle.read(16) != SQLITE_HEADER:
-                return f"{cookies} is not a SQLite database"
-    return None
 
 
 class WorkerSession:
@@ -78,17 +56,16 @@ class WorkerSession:
         self.manager = manager
         self.worker_id = worker_id
         self.retry = retry or RetryConfig()
-        self.breaker = CircuitBreaker(self.retry.breaker_threshold)
         self.profile: WorkerProfile | None = None
         self.failure: ProfileError | None = None
-        self.shared: ChromiumDriver | None = None  # driver-scope worker: this worker's one browser
-        # The browser that passed verification, kept for the first test when its options match: a worker
-        # then starts no more browsers than a suite without the plugin would.
-        self.warm: tuple[ChromiumDriver, str] | None = None
-        self.driver_logs: dict[str, Path] = {}  # session id -> that browser's driver log, for failure artifacts
         self._binary: Path | None = None
         self._driver: Path | None = None
         self.log = get_logger(worker=worker_id, run=manager.run.run_id)
+        self.browsers = Browsers(settings, manager, worker_id, self.retry, self.locate, self.log)
+
+    @property
+    def driver_logs(self) -> dict[str, Path]:
+        return self.browsers.driver_logs
 
     def seed_executables(self, binary: object, driver: object) -> None:
         """Use the executables the controller already found, so workers do not search again."""
@@ -147,38 +124,23 @@ class WorkerSession:
         self.log.info("verify", status=result.status.value, **result.as_dict())
         for method, method_result in result.results.items():
             if method_result.status is VerificationStatus.FAILED:
-                self._drop_warm(profile)
+                self.browsers.drop_warm(profile)
                 raise VerificationError(method_result.reason, profile.user_data_dir, method.value)
         return profile
 
     @contextmanager
     def _verification_browser(self, profile: WorkerProfile, keep: bool = True) -> Iterator[WebDriver]:
         options = self.options(profile)
-        driver = self._start_once(options, profile)
+        driver = self.browsers.start_once(options, profile)
         passed = False
         try:
             yield driver
             passed = True
         finally:
             if passed and keep:
-                self.warm = (driver, options_key(options))
+                self.browsers.keep_warm(driver, options)
             else:
-                self.quit(driver, profile)
-
-    def _take_warm(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver | None:
-        """The verified browser, if it was started with exactly these options and still works."""
-        if self.warm is None:
-            return None
-        (driver, key), self.warm = self.warm, None
-        if key == options_key(options) and looks_damaged(profile) is None and is_usable(driver):
-            return driver
-        self.quit(driver, profile)
-        return None
-
-    def _drop_warm(self, profile: WorkerProfile) -> None:
-        if self.warm is not None:
-            driver, self.warm = self.warm[0], None
-            self.quit(driver, profile)
+                self.browsers.quit(driver, profile)
 
     def check_golden(self, progress: Progress | None = None) -> WorkerProfile:
         """Controller, before any worker: make the golden copy (files verified as it is made) and, when an auth
@@ -232,111 +194,13 @@ class WorkerSession:
         )
 
     def acquire(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
-        """The browser for one test: a new one, or (driver-scope worker) this worker's shared one."""
-        warm = self._take_warm(options, profile)
-        if self.settings.isolation == "test" and warm is None:
-            # Restored before every test but the first, which gets the browser verified on the untouched clone.
-            self.restore(profile)
-        if self.settings.driver_scope == "test":
-            return warm or self.start(options, profile)
-        if self.shared is not None and not is_usable(self.shared):
-            self._drop_shared(profile)
-        if self.shared is None:
-            self.shared = warm or self.start(options, profile)
-        elif warm is not None:
-            self.quit(warm, profile)
-        return self.shared
+        """The browser for one test (see ``Browsers.acquire``)."""
+        return self.browsers.acquire(options, profile)
 
     def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
-        """After a test: quit its browser, or reset the shared one for the next test (replaced if broken)."""
-        if driver is not self.shared:
-            self.quit(driver, profile)
-            return
-        try:
-            reset_browser(driver)
-        except Exception as exc:  # broken in a way a reset cannot fix: the next test gets a new browser
-            self.log.warning("reset_failed", error=exc.__class__.__name__)
-            self._drop_shared(profile)
-
-    def _drop_shared(self, profile: WorkerProfile) -> None:
-        if self.shared is not None:
-            driver, self.shared = self.shared, None
-            self.quit(driver, profile)
+        self.browsers.release(driver, profile)
 
     def close(self) -> None:
-        """End of the worker's session: quit the shared browser and an unused verified one."""
+        """End of the worker's session: no browser of this worker is left running."""
         if self.profile is not None:
-            self._drop_shared(self.profile)
-            self._drop_warm(self.profile)
-
-    def restore(self, profile: WorkerProfile) -> None:
-        """isolation test: the clone goes back to the golden copy, so no test sees what an earlier one changed."""
-        self._drop_shared(profile)
-        self._drop_warm(profile)
-        started = time.perf_counter()
-        self.manager.clone(self.worker_id)
-        profile.metrics["restores"] = int(profile.metrics.get("restores", 0)) + 1
-        profile.metrics["restore_seconds"] = round(
-            float(profile.metrics.get("restore_seconds", 0.0)) + time.perf_counter() - started, 4
-        )
-
-    def start(self, options: ChromiumOptions, profile: WorkerProfile | None = None) -> ChromiumDriver:
-        """A new browser with ``options``: a damaged clone is re-cloned first, a failed start retried."""
-        profile = profile or self.prepare()
-        if self.breaker.is_open:
-            raise ProfileError(
-                f"the browser of worker {self.worker_id} failed to start for {self.breaker.consecutive} tests in a "
-                f"row, so its remaining tests fail at once; last error: {self.breaker.last_reason}",
-                profile.user_data_dir,
-            )
-        attempts = 0
-        try:
-            for attempt in self.retry.retrying():
-                with attempt:
-                    attempts += 1
-                    if attempts > 1:
-                        self.reclone(profile, "the browser did not start on it")
-                    else:
-                        damage = looks_damaged(profile)
-                        if damage is not None:
-                            self.reclone(profile, damage)
-                    driver = self._start_once(options, profile)
-        except ProfileError as exc:
-            self.breaker.failure(str(exc))
-            raise
-        self.breaker.success()
-        return driver
-
-    def _start_once(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
-        _binary, driver_path = self.locate()
-        started = time.perf_counter()
-        starts = int(profile.metrics.get("browser_starts", 0)) + 1
-        log_path = self.manager.run.path / "logs" / f"{self.worker_id}-driver-{starts}.log"
-        log_path.parent.mkdir(mode=0o700, exist_ok=True)
-        session = start_browser(self.settings.browser, options, driver_path, self.manager.run.path, log_path)
-        self.driver_logs[session.session_id or ""] = log_path
-        profile.metrics["browser_starts"] = starts
-        self.log.info("start", seconds=round(time.perf_counter() - started, 4))
-        return session
-
-    def reclone(self, profile: WorkerProfile, reason: str) -> None:
-        """Replace this worker's clone with a fresh copy of the golden copy (same path, so options still hold)."""
-        processes.end_processes(processes.processes_using(profile.user_data_dir), self.retry.cleanup_timeout)
-        fresh = self.manager.clone(self.worker_id)
-        profile.metrics["reclones"] = int(profile.metrics.get("reclones", 0)) + 1
-        self.log.warning("reclone", reason=reason, path=str(fresh.user_data_dir))
-
-    def quit(self, driver: WebDriver, profile: WorkerProfile) -> None:
-        """Quit a browser; one that died under its test is counted and its leftovers ended, never an error."""
-        if not processes.main_browser_processes(profile.user_data_dir):
-            # Died under its test (crash, OOM, killed): the next test starts a new one as usual.
-            profile.metrics["browser_deaths"] = int(profile.metrics.get("browser_deaths", 0)) + 1
-            self.log.warning("restart", reason="the browser died during the test")
-        try:
-            driver.quit()
-        except Exception as exc:  # a dead browser's driver may be gone too
-            self.log.warning("quit_failed", error=exc.__class__.__name__)
-        leftovers = processes.processes_using(profile.user_data_dir)
-        if leftovers:
-            ended = processes.end_processes(leftovers, self.retry.cleanup_timeout)
-            self.log.warning("leftovers_ended", count=len(ended))
+            self.browsers.close(self.profile)
