@@ -1,0 +1,277 @@
+"""``edgeprofile login URL``: make a dedicated base profile by signing in once in a visible browser.
+
+A new, non-default user data dir is the base that works everywhere: on Windows a default profile's app-bound
+cookies cannot be read from a copy, and a browser the user keeps open on a base blocks every run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from .. import platforms, processes
+from ..browser.launch import is_usable
+from ..browser.locate import find_binary, find_driver
+from ..browser.options import EDGE_ARGS, EXCLUDED_SWITCHES, running_as_root_on_linux
+from ..errors import ProfileError, SettingsError
+from ..profile.layout import LOCAL_STATE
+from ..settings import BROWSERS, CHANNELS, SPECS_BY_NAME, Settings
+from .common import origin
+
+if TYPE_CHECKING:
+    from selenium.webdriver.chromium.options import ChromiumOptions
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+PROMPT = "Sign in in the browser window, then press Enter here (or close the browser)."
+POLL_INTERVAL = 0.5
+EXIT_TIMEOUT = 30.0  # for the browser to exit and release its profile after quit
+SINGLETONS = ("SingletonLock", "SingletonSocket", "SingletonCookie")
+# Printed with the new base when the user set them, so a run uses the same browser as the login did.
+ALSO_PRINTED = ("channel", "profile", "binary", "driver")
+Wait = Callable[["WebDriver"], str]
+
+
+def login_target(resolved: Settings, home: Path) -> Path:
+    """The new base: --user-data-dir (or its env var) when given, else ``~/.edgeprofile/<browser>-base``."""
+    if resolved.source("user-data-dir") == "default":
+        return home / ".edgeprofile" / f"{resolved.browser}-base"
+    return resolved.user_data_dir
+
+
+def _same(a: Path | str, b: Path | str) -> bool:
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def check_target(target: Path, resolved: Settings, *, env: Mapping[str, str], home: Path) -> None:
+    """Refuse a browser's own default user data dir and a folder that already holds something."""
+    where = origin(resolved, "user-data-dir")
+    suggestion = home / ".edgeprofile" / f"{resolved.browser}-base"
+    for browser in BROWSERS:
+        for channel in CHANNELS:
+            try:
+                default = platforms.default_user_data_dir(browser, channel, env=env, home=home)
+            except platforms.UnsupportedChannelError:
+                continue
+            if _same(target, str(default)):
+                raise SettingsError(
+                    f"{target} {where} is {browser}'s own default user data dir, and login makes a new, dedicated "
+                    f"base profile, so give --user-data-dir a new folder such as {suggestion}.",
+                    "user-data-dir", resolved.source("user-data-dir"),
+                )
+    if target.exists() and not target.is_dir():
+        raise SettingsError(f"{target} {where} is a file, so give --user-data-dir a new or empty folder.",
+                            "user-data-dir", resolved.source("user-data-dir"))
+    if target.is_dir() and any(target.iterdir()):
+        raise SettingsError(
+            f"{target} {where} already exists and is not empty, and login makes a new base profile, so give "
+            "--user-data-dir a new or empty folder.",
+            "user-data-dir", resolved.source("user-data-dir"),
+        )
+
+
+def login_options(browser: str, binary: Path, target: Path, *, headless: bool, profile: str,
+                  extra_args: tuple[str, ...] = ()) -> ChromiumOptions:
+    """A browser the way the user runs it, on the new user data dir: no password-store / mock-keychain switches."""
+    from selenium.webdriver import ChromeOptions, EdgeOptions
+
+    options: ChromiumOptions = EdgeOptions() if browser == "edge" else ChromeOptions()
+    options.binary_location = str(binary)
+    options.add_argument(f"--user-data-dir={target}")
+    if profile != "Default":
+        options.add_argument(f"--profile-directory={profile}")
+    for arg in ("--no-first-run", "--no-default-browser-check", *(EDGE_ARGS if browser == "edge" else ())):
+        options.add_argument(arg)
+    if headless:
+        options.add_argument("--headless=new")
+    if running_as_root_on_linux():
+        options.add_argument("--no-sandbox")
+    # Without them the cookie key comes from the keyring / Keychain, as in the user's own browser and in a run.
+    options.add_experimental_option("excludeSwitches", list(EXCLUDED_SWITCHES))
+    for arg in extra_args:
+        if arg not in options.arguments:
+            options.add_argument(arg)
+    return options
+
+
+def start_browser(browser: str, options: ChromiumOptions, driver: Path, target: Path) -> WebDriver:
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        if browser == "edge":
+            service = webdriver.EdgeService(executable_path=str(driver), log_output=subprocess.DEVNULL)
+            return webdriver.Edge(options=options, service=service)  # type: ignore[arg-type]
+        chrome = webdriver.ChromeService(executable_path=str(driver), log_output=subprocess.DEVNULL)
+        return webdriver.Chrome(options=options, service=chrome)  # type: ignore[arg-type]
+    except WebDriverException as exc:
+        text = (exc.msg or str(exc)).strip()
+        raise ProfileError(f"{browser} did not start on {target} with driver {driver}: "
+                           f"{text.splitlines()[0] if text else exc.__class__.__name__}", target) from None
+    except OSError as exc:
+        raise ProfileError(f"the driver {driver} cannot be started: {exc.strerror or exc}.", driver) from None
+
+
+class StdinWatcher:
+    """Waits, up to a timeout, for a line on stdin: ``select`` where it works on stdin, else a reader thread."""
+
+    def __init__(self, stdin: TextIO, use_select: bool | None = None) -> None:
+        self.stdin = stdin
+        if use_select is None:
+            use_select = os.name != "nt" and _has_fileno(stdin)
+        self.use_select = use_select
+        self._line: str | None = None
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _read(self) -> None:
+        try:
+            self._line = self.stdin.readline()
+        except (OSError, ValueError):
+            self._line = ""
+        self._done.set()
+
+    def wait(self, timeout: float) -> str | None:
+        """'line' when a line came, 'eof' when stdin ended, None when ``timeout`` passed first."""
+        if self.use_select:
+            ready, _, _ = select.select([self.stdin], [], [], timeout)
+            if not ready:
+                return None
+            return "line" if self.stdin.readline() else "eof"
+        if self._thread is None:  # daemon: a reader still blocked when the browser closes must not hold the exit
+            self._thread = threading.Thread(target=self._read, name="edgeprofile-stdin", daemon=True)
+            self._thread.start()
+        if not self._done.wait(timeout):
+            return None
+        return "line" if self._line else "eof"
+
+
+def _has_fileno(stream: TextIO) -> bool:
+    try:
+        stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def wait_for_user(stdin: TextIO, browser_open: Callable[[], bool], *, interval: float = POLL_INTERVAL,
+                  eof_ends: bool = False, use_select: bool | None = None) -> str:
+    """Until Enter ('enter') or the browser is closed ('closed'), whichever comes first.
+
+    At the end of stdin only the browser's closing ends the wait, unless ``eof_ends`` (a headless browser, which
+    no one can close), then 'eof'.
+    """
+    watcher: StdinWatcher | None = StdinWatcher(stdin, use_select)
+    idle = threading.Event()  # never set: waits ``interval`` between looks at the browser once stdin has ended
+    while True:
+        if watcher is not None:
+            got = watcher.wait(interval)
+            if got == "line":
+                return "enter"
+            if got == "eof":
+                if eof_ends:
+                    return "eof"
+                watcher = None
+        else:
+            idle.wait(interval)
+        if not browser_open():
+            return "closed"
+
+
+def _open(session: WebDriver, url: str, target: Path) -> None:
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        session.get(url)
+    except WebDriverException as exc:
+        text = (exc.msg or str(exc)).strip()
+        raise ProfileError(f"the browser on {target} could not open {url}: "
+                           f"{text.splitlines()[0] if text else exc.__class__.__name__}", target) from None
+
+
+def _wait_for_user_on(stdin: TextIO, headless: bool) -> Wait:
+    return lambda session: wait_for_user(stdin, lambda: is_usable(session), eof_ends=headless)
+
+
+def close_browser(session: WebDriver, target: Path, timeout: float = EXIT_TIMEOUT) -> None:
+    """Quit the browser and wait until it has released ``target``; end what is left after ``timeout``."""
+    with contextlib.suppress(Exception):  # a browser the user closed makes quit fail; the driver still stops
+        session.quit()
+    deadline = time.monotonic() + timeout
+    while os.path.lexists(target / "SingletonLock") or processes.processes_using(target):
+        if time.monotonic() > deadline:
+            processes.end_processes(processes.processes_using(target))
+            holder = processes.profile_holder(target)
+            if holder is not None:
+                raise ProfileError(f"the browser on {target} ({holder.describe()}) did not exit; close it before "
+                                   "using the new base.", target)
+            for name in SINGLETONS:  # left by the browser just ended: stale, and this new folder is ours
+                with contextlib.suppress(OSError):
+                    os.unlink(target / name)
+            break
+        time.sleep(0.05)  # polling the browser's exit, bounded by the deadline
+
+
+def _posix_quoted(value: str) -> str:
+    return '"' + "".join("\\" + ch if ch in '\\"$`' else ch for ch in value) + '"'
+
+
+def settings_text(values: Mapping[str, str]) -> str:
+    """The settings that select the new base, in their three spellings: pytest options, ini lines, env vars."""
+    specs = [(SPECS_BY_NAME[name], value) for name, value in values.items()]
+    quote = (lambda v: f'"{v}"') if os.name == "nt" else _posix_quoted
+    cli = " ".join(f"{spec.cli} {quote(v) if spec.kind == 'path' else v}" for spec, v in specs)
+    ini = "\n".join(f"    {spec.ini} = {v}" for spec, v in specs)
+    if os.name == "nt":
+        env = "\n".join(f'    set "{spec.env}={v}"' for spec, v in specs)
+    else:
+        env = "\n".join(f"    export {spec.env}={quote(v) if spec.kind == 'path' else v}" for spec, v in specs)
+    return (f"Use it as the base profile with any one of:\n  pytest options:\n    {cli}\n"
+            f"  ini file ([pytest] section of pytest.ini):\n{ini}\n  environment:\n{env}")
+
+
+def run(resolved: Settings, url: str, *, headless: bool, out: TextIO, stdin: TextIO, env: Mapping[str, str],
+        home: Path, wait: Wait | None = None) -> int:
+    """Open ``url`` in a browser on a new user data dir, wait for the user, close it, print how to use it."""
+    target = login_target(resolved, home)
+    check_target(target, resolved, env=env, home=home)
+    binary = find_binary(resolved.browser, resolved.channel, resolved.binary, resolved.source("binary"), env=env)
+    driver = find_driver(resolved.browser, binary, resolved.driver, resolved.source("driver"), env=env)
+    made_here = not target.exists()
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    options = login_options(resolved.browser, binary, target, headless=headless, profile=resolved.profile,
+                            extra_args=resolved.args)
+    try:
+        session = start_browser(resolved.browser, options, driver, target)
+    except ProfileError:
+        if made_here:  # so that the next attempt is not refused for a folder this one left
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    opened = False
+    try:
+        _open(session, url, target)
+        opened = True
+        print(PROMPT, file=out, flush=True)
+        how = (wait or _wait_for_user_on(stdin, headless))(session)
+    finally:
+        close_browser(session, target)
+        if not opened and made_here:  # nothing was signed in: leave no folder that a retry would be refused for
+            shutil.rmtree(target, ignore_errors=True)
+    if not (target / LOCAL_STATE).is_file():
+        raise ProfileError(f"the browser left no Local State in {target}, so it is not a profile yet; run login "
+                           "again and sign in before closing the browser.", target)
+    ended = {"enter": "Enter pressed", "closed": "the browser was closed", "eof": "input ended"}.get(how, how)
+    print(f"{ended}: the new base profile is ready in {target}.", file=out)
+    values = {"browser": resolved.browser, "user-data-dir": str(target)}
+    for name in ALSO_PRINTED:
+        if resolved.source(name) != "default":
+            values[name] = str(getattr(resolved, name.replace("-", "_")))
+    print(settings_text(values), file=out)
+    return 0
