@@ -57,16 +57,15 @@ def find_binary(
     )
 
 
-def find_driver(
+def find_local_driver(
     browser: str,
     binary: Path,
     configured: Path | None = None,
     source: str = "default",
     *,
     env: Mapping[str, str] | None = None,
-    lock_path: Path | None = None,
-) -> Path:
-    """The driver: the configured one, else on PATH, else next to the browser, else Selenium Manager."""
+) -> Path | None:
+    """The driver already on this machine: the configured one, else on PATH, else next to the browser."""
     if configured is not None:
         return _executable(configured, "driver", source)
     name = platforms.driver_name(browser)
@@ -76,7 +75,21 @@ def find_driver(
     beside = binary.parent / name
     if beside.is_file() and os.access(beside, os.X_OK):
         return beside
-    return selenium_manager_driver(browser, binary, lock_path)
+    return None
+
+
+def find_driver(
+    browser: str,
+    binary: Path,
+    configured: Path | None = None,
+    source: str = "default",
+    *,
+    env: Mapping[str, str] | None = None,
+    lock_path: Path | None = None,
+) -> Path:
+    """The driver on this machine (see ``find_local_driver``), else one from Selenium Manager."""
+    local = find_local_driver(browser, binary, configured, source, env=env)
+    return local if local is not None else selenium_manager_driver(browser, binary, lock_path)
 
 
 def selenium_manager_driver(browser: str, binary: Path, lock_path: Path | None) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any, TextIO
 
 from .. import platforms
-from ..browser.locate import find_binary, find_driver
+from ..browser.locate import find_binary, find_local_driver
 from ..errors import ProfileError
 from ..profile.base import check_base, check_clone_root
 from ..profile.copying import copy_tree
@@ -46,13 +46,7 @@ def _runs(path: Path) -> bool:
 
 def local_driver(resolved: Settings, binary: Path | None) -> Path | None:
     """The driver a run would use, but only if it is on this machine: None where locate would ask Selenium Manager."""
-    if resolved.driver is not None:  # a configured driver is used as it is, or refused: locate never downloads
-        return find_driver(resolved.browser, binary or resolved.driver, resolved.driver, resolved.source("driver"))
-    name = platforms.driver_name(resolved.browser)
-    on_path = shutil.which(name)
-    if binary is not None and (on_path or _runs(binary.parent / name)):
-        return find_driver(resolved.browser, binary)  # found on PATH or beside the browser before any download
-    return Path(on_path) if on_path else None
+    return find_local_driver(resolved.browser, binary or Path(), resolved.driver, resolved.source("driver"))
 
 
 def _with_version(kind: str, path: Path) -> Check:
