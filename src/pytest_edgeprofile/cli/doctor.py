@@ -5,7 +5,6 @@ Nothing is downloaded (Selenium Manager is never asked for a driver) and the bas
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -38,10 +37,6 @@ def version_of(executable: Path) -> str:
     if done.returncode != 0:
         raise OSError(f"`{executable} --version` exited with {done.returncode}")
     return lines[0].strip() if lines else "its --version printed nothing"
-
-
-def _runs(path: Path) -> bool:
-    return path.is_file() and os.access(path, os.X_OK)
 
 
 def local_driver(resolved: Settings, binary: Path | None) -> Path | None:
