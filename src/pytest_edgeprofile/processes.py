@@ -77,6 +77,35 @@ def processes_using(root: Path) -> list[psutil.Process]:
     return found
 
 
+def is_alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, OSError):
+        return False
+
+
+def is_main_browser(proc: psutil.Process) -> bool:
+    """The browser process proper: a live process with a ``--user-data-dir`` and no ``--type=`` (helpers have one)."""
+    try:
+        cmdline = proc.cmdline()
+    except (psutil.Error, OSError):
+        return False
+    return (is_alive(proc) and user_data_dir_of(cmdline) is not None
+            and not any(arg.startswith("--type=") for arg in cmdline))
+
+
+def driver_family(driver: object) -> list[psutil.Process] | None:
+    """The processes below a Selenium driver's service process (driver, browser, its helpers); None if unknown."""
+    process = getattr(getattr(driver, "service", None), "process", None)
+    pid = getattr(process, "pid", None)
+    if not isinstance(pid, int):
+        return None
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except (psutil.Error, OSError):
+        return []
+
+
 def main_browser_processes(user_data_dir: Path) -> list[psutil.Process]:
     """The browser processes proper on ``user_data_dir`` (not its renderers, GPU or crash handler helpers)."""
     real = Path(os.path.realpath(user_data_dir))

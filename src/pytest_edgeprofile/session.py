@@ -24,7 +24,7 @@ from .browser.options import build_options
 from .errors import ProfileError, VerificationError
 from .log import get_logger
 from .profile.copying import Progress
-from .profile.layout import NEVER_COPY, resolve_profile
+from .profile.layout import NEVER_COPY, needs_keyring, resolve_profile
 from .profile.manager import ProfileManager, ProfileType, WorkerProfile
 from .resilience import RetryConfig
 from .settings import Settings
@@ -112,15 +112,11 @@ class WorkerSession:
     def _clone_and_verify(self) -> WorkerProfile:
         profile = self.manager.clone(self.worker_id)
         self.log.info("clone", path=str(profile.user_data_dir), **profile.metrics)
-        result = run_verification(
-            verification_config(self.settings, self.retry), profile.user_data_dir, profile.profile_directory,
-            self.manager.run.golden, browser=lambda: self._verification_browser(profile),
+        result = self.manager.verify(
+            profile, verification_config(self.settings, self.retry),
+            browser=lambda: self._verification_browser(profile),
             vendor=platforms.capability_vendor(self.settings.browser),
         )
-        profile.verification = result
-        for method, method_result in result.results.items():
-            profile.metrics[f"verify_{method.value}_seconds"] = round(method_result.duration, 4)
-        profile.metrics.update(result.details)
         self.log.info("verify", status=result.status.value, **result.as_dict())
         for method, method_result in result.results.items():
             if method_result.status is VerificationStatus.FAILED:
@@ -188,9 +184,13 @@ class WorkerSession:
         """Fresh options for a browser on this worker's clone."""
         profile = profile or self.prepare()
         binary, _driver = self.locate()
+        if "password_store" not in profile.metrics:
+            keyring = needs_keyring(profile.profile_path, platforms.current_system())
+            profile.metrics["password_store"] = "keyring" if keyring else "basic"
         return build_options(
             self.settings.browser, binary, profile.user_data_dir, profile.profile_directory,
             headed=self.settings.headed, extra_args=self.settings.args,
+            keyring=profile.metrics["password_store"] == "keyring",
         )
 
     def acquire(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:

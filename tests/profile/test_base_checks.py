@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pytest_edgeprofile.errors import CloneError, ProfileCorruptError, ProfileInUseError, ProfileNotFoundError
 from pytest_edgeprofile.profile.base import check_base, check_clone_root
-from tests.conftest import QUIET_ARGS
-from tests.support.checks import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -77,18 +74,6 @@ def test_unreadable_cookies(base_copy: Path) -> None:
     (base_copy / "Default" / "Cookies").chmod(0)
     with pytest.raises(ProfileCorruptError, match="cannot be read \\(permission denied\\)"):
         check_base(base_copy, "Default")
-
-
-@pytest.fixture
-def running_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[subprocess.Popen[bytes]]:
-    """The user's real browser, open on the base."""
-    args = [str(chromium[0]), f"--user-data-dir={base_copy}", "--headless=new", "--no-sandbox",
-            *QUIET_ARGS.split(), "about:blank"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert wait_for(lambda: os.path.lexists(base_copy / "SingletonLock"), 20), "chromium did not start"
-    yield proc
-    proc.terminate()
-    proc.wait(10)
 
 
 def test_a_base_open_in_a_running_browser_is_refused_and_left_running(

@@ -6,25 +6,14 @@ import json
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
-import pytest
 
 from pytest_edgeprofile.profile.cleanup import record_process, remove_run, sweep_dead_runs
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id, read_marker
 
 IDLE = "import sys, time; time.sleep(120)"  # a stand-in browser: runs until ended
-
-
-@pytest.fixture
-def spawn() -> Iterator[list[subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-    yield procs
-    for proc in procs:
-        proc.kill()
-        proc.wait(10)
 
 
 def start(procs: list[subprocess.Popen[bytes]], *args: str) -> subprocess.Popen[bytes]:

@@ -157,3 +157,18 @@ def test_copy_never_follows_links_even_to_folders(tmp_path: Path) -> None:
     stats = copying.copy_tree(source, tmp_path / "dst")
     assert files_below(tmp_path / "dst") == {"real/file"}
     assert sorted(stats.links_skipped) == ["linked dir", "real/loop"]
+
+
+def test_the_password_store_follows_how_the_profiles_secrets_are_encrypted(base_copy: Path) -> None:
+    import sqlite3
+
+    from pytest_edgeprofile.profile.layout import encryption_versions, needs_keyring
+
+    profile_dir = base_copy / "Default"
+    assert encryption_versions(profile_dir) == {"v10"}  # a Linux Chromium without a desktop keyring
+    assert needs_keyring(profile_dir, "Linux") is False
+    assert needs_keyring(profile_dir, "Darwin") is True and needs_keyring(profile_dir, "Windows") is True
+    with sqlite3.connect(profile_dir / "Cookies") as db:
+        db.execute("UPDATE cookies SET encrypted_value = x'7631310102030405'")
+    assert encryption_versions(profile_dir) == {"v11"}
+    assert needs_keyring(profile_dir, "Linux") is True

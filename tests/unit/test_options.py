@@ -97,6 +97,11 @@ def test_driver_defaults_that_hide_the_cookie_key_are_excluded(browser: str) -> 
     assert sorted(excluded) == ["password-store", "use-mock-keychain"]
 
 
+def test_a_profile_without_keyring_secrets_keeps_the_drivers_basic_password_store() -> None:
+    options = build_options("chromium", BINARY, CLONE, "Default", keyring=False)
+    assert options.experimental_options["excludeSwitches"] == ["use-mock-keychain"]
+
+
 def test_excluded_switches_are_not_shared_between_builds() -> None:
     first = build_options("chrome", BINARY, CLONE, "Default")
     first.experimental_options["excludeSwitches"].append("enable-automation")

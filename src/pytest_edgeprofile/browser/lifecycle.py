@@ -175,7 +175,12 @@ class Browsers:
 
     def quit(self, driver: WebDriver, profile: WorkerProfile) -> None:
         """Quit a browser; one that died under its test is counted and its leftovers ended, never an error."""
-        if not processes.main_browser_processes(profile.user_data_dir):
+        family = processes.driver_family(driver)
+        if family is None:  # a driver whose process is unknown: look for the browser by its command line
+            alive = bool(processes.main_browser_processes(profile.user_data_dir))
+        else:
+            alive = any(processes.is_main_browser(proc) for proc in family)
+        if not alive:
             # Died under its test (crash, OOM, killed): the next test starts a new one as usual.
             profile.metrics["browser_deaths"] = int(profile.metrics.get("browser_deaths", 0)) + 1
             self.log.warning("restart", reason="the browser died during the test")
@@ -183,7 +188,10 @@ class Browsers:
             driver.quit()
         except Exception as exc:  # a dead browser's driver may be gone too
             self.log.warning("quit_failed", error=exc.__class__.__name__)
-        leftovers = processes.processes_using(profile.user_data_dir)
+        if family is None:
+            leftovers = processes.processes_using(profile.user_data_dir)
+        else:
+            leftovers = [proc for proc in family if processes.is_alive(proc)]
         if leftovers:
             ended = processes.end_processes(leftovers, self.retry.cleanup_timeout)
             self.log.warning("leftovers_ended", count=len(ended))

@@ -10,8 +10,11 @@ from pathlib import Path
 from selenium.webdriver import ChromeOptions, EdgeOptions
 from selenium.webdriver.chromium.options import ChromiumOptions
 
-# The driver adds these for throwaway profiles; on a real profile they hide its cookie key (keyring, Keychain).
+# The driver adds these for throwaway profiles; on a real profile they can hide its cookie key (keyring, Keychain).
 EXCLUDED_SWITCHES = ["password-store", "use-mock-keychain"]
+# When the profile's secrets use the fixed key (Linux "v10"), the driver's --password-store=basic is right, and
+# keeping it spares the browser a desktop-keyring probe that costs seconds on a machine without one.
+EXCLUDED_WITH_BASIC_STORE = ["use-mock-keychain"]
 COMMON_ARGS = (
     "--no-first-run",
     "--no-default-browser-check",
@@ -35,8 +38,12 @@ def build_options(
     *,
     headed: bool = False,
     extra_args: Iterable[str] = (),
+    keyring: bool = True,
 ) -> ChromiumOptions:
-    """Options that start ``binary`` on the clone ``user_data_dir`` with its profile ``profile_folder``."""
+    """Options that start ``binary`` on the clone ``user_data_dir`` with its profile ``profile_folder``.
+
+    ``keyring`` False: the profile's secrets need no OS keyring (see ``profile.layout.needs_keyring``).
+    """
     options: ChromiumOptions = EdgeOptions() if browser == "edge" else ChromeOptions()
     options.binary_location = str(binary)
     options.add_argument(f"--user-data-dir={user_data_dir}")
@@ -47,7 +54,8 @@ def build_options(
         options.add_argument("--headless=new")
     if running_as_root_on_linux():
         options.add_argument("--no-sandbox")  # Chromium refuses to start as root with its sandbox on
-    options.add_experimental_option("excludeSwitches", list(EXCLUDED_SWITCHES))
+    excluded = EXCLUDED_SWITCHES if keyring else EXCLUDED_WITH_BASIC_STORE
+    options.add_experimental_option("excludeSwitches", list(excluded))
     # The browser console, for failure artifacts (msedgedriver reads ms:loggingPrefs).
     options.set_capability("ms:loggingPrefs" if browser == "edge" else "goog:loggingPrefs", {"browser": "ALL"})
     for arg in extra_args:

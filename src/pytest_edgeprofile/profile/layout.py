@@ -179,3 +179,44 @@ def mark_clean_exit(preferences: dict[str, Any]) -> dict[str, Any]:
     profile["exit_type"] = "Normal"
     profile["exited_cleanly"] = True
     return updated
+
+
+# Where a profile keeps encrypted secrets: (database, column). Their first three bytes name the scheme.
+ENCRYPTED_COLUMNS = (("Cookies", "encrypted_value"), ("Network/Cookies", "encrypted_value"),
+                     ("Login Data", "password_value"))
+
+
+def encryption_versions(profile_dir: Path) -> set[str]:
+    """The encryption schemes ("v10", "v11", "v20") of the profile's cookies and saved passwords."""
+    import sqlite3
+    from urllib.parse import quote
+
+    found: set[str] = set()
+    for name, column in ENCRYPTED_COLUMNS:
+        path = profile_dir / name
+        if not path.is_file():
+            continue
+        try:
+            connection = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True)
+            try:
+                table = "cookies" if column == "encrypted_value" else "logins"
+                rows = connection.execute(
+                    f"SELECT DISTINCT substr({column}, 1, 3) FROM {table} WHERE length({column}) > 3"
+                ).fetchall()
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            continue  # verification reports a damaged database; this only tunes the browser's switches
+        found.update(bytes(row[0]).decode("ascii", "replace") for row in rows if row[0])
+    return found
+
+
+def needs_keyring(profile_dir: Path, system: str) -> bool:
+    """Whether the browser must use the OS keyring to read this profile's secrets.
+
+    Only Linux lets the browser choose: "v10" secrets use a fixed key (``--password-store=basic`` reads them),
+    "v11" ones need the desktop keyring. Elsewhere the OS store is always used, so keep the driver's switches off.
+    """
+    if system != "Linux":
+        return True
+    return "v11" in encryption_versions(profile_dir)

@@ -9,7 +9,8 @@ from enum import Enum
 from pathlib import Path
 
 from ..processes import end_processes, processes_using
-from ..verify.model import VerificationResult
+from ..verify.model import VerificationConfig, VerificationResult
+from ..verify.runner import BrowserFactory, run_verification
 from .cleanup import Removal, remove_run
 from .clone import make_clone
 from .copying import CopyStats, Progress
@@ -86,6 +87,19 @@ class ProfileManager:
                 skipped_bytes=golden_stats.skipped_bytes,
             )
         return profile
+
+    def verify(
+        self, profile: WorkerProfile, config: VerificationConfig, *, browser: BrowserFactory | None = None,
+        vendor: str = "chrome",
+    ) -> VerificationResult:
+        """Check one of this run's clones against the golden copy with each method of ``config``."""
+        result = run_verification(config, profile.user_data_dir, profile.profile_directory, self.run.golden,
+                                  browser=browser, vendor=vendor)
+        profile.verification = result
+        for method, method_result in result.results.items():
+            profile.metrics[f"verify_{method.value}_seconds"] = round(method_result.duration, 4)
+        profile.metrics.update(result.details)
+        return result
 
     def discard(self, worker_id: str) -> None:
         """Remove one clone of this run (and end any browser still on it)."""
