@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from demo.baseprofile import make_base_profile
 from demo.site import LoginSite
+from tests.support.checks import wait_for
 
 # The network here is closed: these keep Chromium from trying to reach it at every start.
 QUIET_ARGS = "--disable-background-networking --disable-component-update"
@@ -50,6 +52,28 @@ def base_copy(tmp_path: Path, base_profile: Path) -> Path:
     target = tmp_path / "base copy" / "User Data"
     shutil.copytree(base_profile, target, symlinks=True)
     return target
+
+
+@pytest.fixture
+def running_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[subprocess.Popen[bytes]]:
+    """The user's own Chromium, open on the base (ended by the test, never by the plugin)."""
+    args = [str(chromium[0]), f"--user-data-dir={base_copy}", "--headless=new", "--no-sandbox",
+            *QUIET_ARGS.split(), "about:blank"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_for(lambda: os.path.lexists(base_copy / "SingletonLock"), 20), "chromium did not start"
+    yield proc
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def spawn() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes a test starts (stand-ins for browsers); killed at the end whatever happened."""
+    procs: list[subprocess.Popen[bytes]] = []
+    yield procs
+    for proc in procs:
+        proc.kill()
+        proc.wait(10)
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id
 from tests.conftest import QUIET_ARGS
-from tests.support.checks import wait_for
 
 IDLE = "import time; time.sleep(120)"  # a stand-in browser left by a killed run: runs until ended
 
@@ -146,18 +145,6 @@ def test_doctor_names_a_missing_user_data_dir(chromium: tuple[Path, Path], tmp_p
     assert done.stderr == f"edgeprofile: {expected}\n"
 
 
-@pytest.fixture
-def running_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[subprocess.Popen[bytes]]:
-    """The user's own browser, open on the base."""
-    args = [str(chromium[0]), f"--user-data-dir={base_copy}", "--headless=new", "--no-sandbox",
-            *QUIET_ARGS.split(), "about:blank"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert wait_for(lambda: os.path.lexists(base_copy / "SingletonLock"), 20), "chromium did not start"
-    yield proc
-    proc.terminate()
-    proc.wait(10)
-
-
 @pytest.mark.browser
 def test_doctor_names_the_browser_that_holds_the_base(
     base_copy: Path, chromium: tuple[Path, Path], tmp_path: Path, running_browser: subprocess.Popen[bytes]
@@ -251,15 +238,6 @@ def test_list_of_a_missing_user_data_dir_is_one_line(tmp_path: Path) -> None:
 
 
 # --- clean --------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def spawn() -> Iterator[list[subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-    yield procs
-    for proc in procs:
-        proc.kill()
-        proc.wait(10)
 
 
 def test_clean_removes_dead_runs_only(tmp_path: Path, spawn: list[subprocess.Popen[bytes]]) -> None:

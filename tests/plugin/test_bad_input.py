@@ -11,7 +11,7 @@ import json
 import os
 import stat
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +20,7 @@ import pytest
 
 from demo.baseprofile import make_base_profile
 from demo.site import LoginSite
-from tests.conftest import QUIET_ARGS
-from tests.support.checks import leftover_processes, tree_digest, wait_for
+from tests.support.checks import leftover_processes, tree_digest
 
 pytestmark = pytest.mark.browser
 
@@ -380,21 +379,9 @@ def test_the_sentence_says_where_a_bad_path_or_profile_came_from(
 # -- a base open in a running browser ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def browser_on_base(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[subprocess.Popen[bytes]]:
-    """The user's own Chromium, open on the base (ended by the test, never by the plugin)."""
-    args = [str(chromium[0]), f"--user-data-dir={base_copy}", "--headless=new", "--no-sandbox",
-            *QUIET_ARGS.split(), "about:blank"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert wait_for(lambda: os.path.lexists(base_copy / "SingletonLock"), 20), "chromium did not start"
-    yield proc
-    proc.terminate()
-    proc.wait(10)
-
-
 def test_a_base_in_use_names_the_process_and_leaves_the_browser_running(
     pytester: pytest.Pytester, base_copy: Path, clone_root: Path, plugin_env: dict[str, str],
-    browser_on_base: subprocess.Popen[bytes],
+    running_browser: subprocess.Popen[bytes],
 ) -> None:
     pytester.makepyfile(MUST_NOT_RUN)
     lock = os.readlink(base_copy / "SingletonLock")
@@ -408,7 +395,7 @@ def test_a_base_in_use_names_the_process_and_leaves_the_browser_running(
         result, f"the base profile {base_copy} is in use by pid {pid} ({program}); close that browser (all its "
         "windows, including background apps) and run again. The plugin never copies a profile while it is open."
     )
-    assert browser_on_base.poll() is None, "the user's browser was disturbed"
+    assert running_browser.poll() is None, "the user's browser was disturbed"
     assert psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     assert os.readlink(base_copy / "SingletonLock") == lock
     assert not clone_root.exists()
