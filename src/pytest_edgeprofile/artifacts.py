@@ -10,14 +10,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
 SCREENSHOT, PAGE, CONSOLE, DRIVER_LOG, INFO = "screenshot.png", "page.html", "console.log", "driver.log", "info.json"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``path`` readable by this user only (replacing an older file from an earlier run)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    with open(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o600)
 
 
 def folder_for(output: Path, nodeid: str) -> Path:
@@ -29,8 +37,12 @@ def folder_for(output: Path, nodeid: str) -> Path:
 
 
 def capture(driver: WebDriver, folder: Path, info: dict[str, Any], driver_log: Path | None = None) -> dict[str, Path]:
-    """Save what ``driver`` shows into ``folder``; returns the files written by kind."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Save what ``driver`` shows into ``folder``; returns the files written by kind.
+
+    Screenshots and pages of a signed-in site are private: the folder is 0700 and its files 0600.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
     files: dict[str, Path] = {}
     problems: dict[str, str] = {}
 
@@ -41,10 +53,7 @@ def capture(driver: WebDriver, folder: Path, info: dict[str, Any], driver_log: P
             problems[kind] = f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
             return
         path = folder / name
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
+        write_private(path, data if isinstance(data, bytes) else str(data).encode("utf-8"))
         files[kind] = path
 
     attempt("screenshot", SCREENSHOT, driver.get_screenshot_as_png)
@@ -54,12 +63,12 @@ def capture(driver: WebDriver, folder: Path, info: dict[str, Any], driver_log: P
         for entry in driver.get_log("browser")  # type: ignore[attr-defined]
     ))
     if driver_log is not None and driver_log.is_file():
-        shutil.copyfile(driver_log, folder / DRIVER_LOG)
+        write_private(folder / DRIVER_LOG, driver_log.read_bytes())
         files["driver log"] = folder / DRIVER_LOG
     with contextlib.suppress(Exception):  # the browser is gone; the test's own record still stands
         info = {**info, "url": driver.current_url, "title": driver.title}
     info["unavailable"] = problems
-    (folder / INFO).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+    write_private(folder / INFO, json.dumps(info, indent=2, default=str).encode("utf-8"))
     files["info"] = folder / INFO
     return files
 

@@ -8,6 +8,8 @@ from pathlib import Path
 class ProfileError(Exception):
     """Base class of every error about a browser profile, its clones or the browser started on them."""
 
+    retryable = False  # True where a fresh clone and another try can help (a browser start, a clone's check)
+
     def __init__(self, message: str, path: Path | str | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -57,6 +59,12 @@ class BrowserNotFoundError(ProfileError):
     """The browser or its driver executable cannot be found or run."""
 
 
+class BrowserStartError(ProfileError):
+    """The browser did not start on a clone (it may on a fresh clone)."""
+
+    retryable = True
+
+
 class VerificationError(ProfileError):
     """A clone failed a verification check; ``check`` names it."""
 
@@ -66,3 +74,4 @@ class VerificationError(ProfileError):
         super().__init__(message, path)
         self.check = check
         self.critical = critical  # False: the clone still works (a warning), e.g. a damaged autofill database
+        self.retryable = True  # a worker's clone that fails a check is re-cloned and checked again

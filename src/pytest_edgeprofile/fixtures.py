@@ -30,7 +30,8 @@ def edge_profile(request: pytest.FixtureRequest) -> WorkerProfile:
     try:
         return _session(request).prepare()
     except ProfileError as exc:
-        pytest.fail(f"pytest-edgeprofile: {exc}", pytrace=False)
+        message = f"pytest-edgeprofile: {exc}"
+    pytest.fail(message, pytrace=False)  # outside the except: no "During handling of ..." second copy
 
 
 @pytest.fixture
@@ -48,6 +49,10 @@ def edge_driver(
     try:
         driver = session.acquire(edge_options, edge_profile)
     except ProfileError as exc:
-        pytest.fail(f"pytest-edgeprofile: {exc}", pytrace=False)
-    yield driver
+        message = f"pytest-edgeprofile: {exc}"
+    else:
+        yield driver
+        session.release(driver, edge_profile)
+        return
+    pytest.fail(message, pytrace=False)
     session.release(driver, edge_profile)

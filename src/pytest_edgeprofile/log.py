@@ -8,6 +8,7 @@ configuration is never changed. Events carry paths, counts and durations; never 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,10 @@ class _JsonLinesFile(logging.FileHandler):
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def _open(self) -> Any:  # the base class's own return type differs across Python versions
-        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
-        return super()._open()
+        Path(self.baseFilename).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stream = super()._open()
+        os.chmod(self.baseFilename, 0o600)  # paths and timings only, but of the user's private profile
+        return stream
 
 
 def open_event_log(path: Path) -> logging.Handler:

@@ -25,7 +25,7 @@ from .log import close_event_log, open_event_log
 from .profile.base import check_base, check_clone_root
 from .profile.cleanup import Removal, end_run_processes, sweep_dead_runs
 from .profile.manager import ProfileManager, WorkerProfile
-from .profile.run import new_run_id
+from .profile.run import mark_kept, new_run_id
 from .progress import TerminalProgress
 from .report import summary_lines, worker_report, write_json
 from .session import WorkerSession
@@ -99,6 +99,8 @@ def _preflight(state: PluginState) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("help"):
+        return  # `pytest --help` must work even when a setting is wrong
     try:
         settings = _resolve_settings(config)
     except ProfileError as exc:
@@ -107,9 +109,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if worker_input is not None:
         run_id = worker_input.get("edgeprofile_run_id") or new_run_id()
         worker_id = str(worker_input["workerid"])
+        owner = worker_input.get("edgeprofile_controller_pid")
     else:
-        run_id, worker_id = new_run_id(), SINGLE_PROCESS_ID
-    manager = ProfileManager(settings.user_data_dir, settings.profile, settings.clone_root, run_id)
+        run_id, worker_id, owner = new_run_id(), SINGLE_PROCESS_ID, os.getpid()
+    manager = ProfileManager(settings.user_data_dir, settings.profile, settings.clone_root, run_id,
+                             int(owner) if owner else None)
     session = WorkerSession(settings, manager, worker_id)
     state = PluginState(settings, manager, session, is_controller=worker_input is None)
     config.stash[STATE] = state
@@ -142,6 +146,7 @@ def pytest_configure_node(node: object) -> None:
     state = state_of(config)
     workerinput: dict[str, object] = node.workerinput  # type: ignore[attr-defined]
     workerinput["edgeprofile_run_id"] = state.manager.run.run_id
+    workerinput["edgeprofile_controller_pid"] = os.getpid()
     if state.checked:
         binary, driver = state.session.locate()
         workerinput["edgeprofile_binary"] = str(binary)
@@ -266,8 +271,10 @@ def _clean_up(config: pytest.Config, state: PluginState) -> None:
         if keep:
             end_run_processes(run_path)
             if run_path.exists():
+                mark_kept(run_path)
                 _say(config, f"edgeprofile: kept the run's profiles in {run_path}; they hold the profile's "
-                             "cookies and saved passwords: delete the folder when done.")
+                             "cookies and saved passwords: delete the folder when done (`edgeprofile clean` "
+                             "removes it).")
         else:
             started = time.perf_counter()
             removal = state.manager.remove()

@@ -23,7 +23,7 @@ class Holder:
     program: str
 
     def describe(self) -> str:
-        return f"pid {self.pid} ({self.program})"
+        return f"pid {self.pid} ({self.program})" if self.pid else f"{self.program} (its lockfile is held)"
 
 
 def _program(pid: int) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .artifacts import write_private
 from .profile.manager import WorkerProfile
 
 COLUMNS = (
@@ -72,6 +73,6 @@ def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def write_json(path: Path, run_id: str, reports: Sequence[Mapping[str, Any]]) -> None:
     """The same report for CI, at ``<output>/edgeprofile-metrics.json``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     ordered = sorted(reports, key=lambda r: str(r.get("worker")))
-    path.write_text(json.dumps({"run_id": run_id, "workers": ordered}, indent=2, default=str), encoding="utf-8")
+    write_private(path, json.dumps({"run_id": run_id, "workers": ordered}, indent=2, default=str).encode("utf-8"))

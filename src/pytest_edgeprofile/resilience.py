@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from .errors import ProfileError
 
@@ -25,7 +25,7 @@ class RetryConfig:
         return Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=wait_exponential(multiplier=self.backoff, max=self.max_backoff),
-            retry=retry_if_exception_type(ProfileError),
+            retry=retry_if_exception(lambda exc: isinstance(exc, ProfileError) and exc.retryable),
             reraise=True,
         )
 

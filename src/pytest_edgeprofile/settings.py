@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import platforms
 from .errors import SettingsError
@@ -222,6 +223,7 @@ def _complete(
             sources["channel"],
         ) from None
 
+    _check_auth_url(values, sources)
     verify = _verify_methods(values, sources)
     profile = str(values.get("profile", "Default"))
     if not profile or profile in (".", "..") or "/" in profile or "\\" in profile:
@@ -259,6 +261,19 @@ def _complete(
         artifacts=str(values.get("artifacts", "on-failure")),
         sources=dict(sources),
     )
+
+
+def _check_auth_url(values: Mapping[str, object], sources: Mapping[str, str]) -> None:
+    url = values.get("auth-url")
+    if url is None:
+        return
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"auth-url is {url!r} (from {sources['auth-url']}); give a full http:// or https:// URL of a page only "
+            "a signed-in browser sees.",
+            "auth-url", sources["auth-url"],
+        )
 
 
 def _verify_methods(values: Mapping[str, object], sources: Mapping[str, str]) -> tuple[str, ...]:

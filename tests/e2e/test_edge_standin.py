@@ -51,3 +51,46 @@ def test_edge_runs_webdriver_edge_on_each_workers_clone(
     assert tree_digest(base_profile) == before
     assert list(clone_root.iterdir()) == []
     assert leftover_processes(clone_root) == []
+
+
+PASSIVE = '''
+import json, os
+from pathlib import Path
+from selenium.webdriver.common.by import By
+
+def test_signed_in(edge_driver, edge_profile):
+    edge_driver.get(os.environ["EDGEPROFILE_TEST_SITE"] + "/account")
+    assert edge_driver.find_element(By.ID, "account").text == "Signed in as alice"
+    Path(os.environ["EDGEPROFILE_TEST_RECORDS"], str(os.getpid())).write_text(json.dumps(
+        {"controller": os.getppid(), "run": str(edge_profile.user_data_dir.parent.parent)}))
+'''
+
+
+def test_with_nothing_set_the_default_edge_profile_is_used_and_the_run_is_marked_by_its_controller(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, tmp_path: Path,
+    plugin_env: dict[str, str], edge_on_path: Path,
+) -> None:
+    import json
+    import shutil
+
+    # Edge's default user data dir on Linux, reached through XDG_CONFIG_HOME: nothing names it explicitly.
+    config_home = tmp_path / "config"
+    shutil.copytree(base_profile, config_home / "microsoft-edge", symlinks=True)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    monkeypatch.setenv("PYTEST_EDGEPROFILE_CLONE_ROOT", str(tmp_path / "clones"))
+    records = tmp_path / "records"
+    records.mkdir()
+    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
+    pytester.makepyfile(test_passive=PASSIVE)
+
+    # keep=always is not a browser or profile setting: the run stays passive, and its folder is left to inspect.
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "--edgeprofile-keep", "always")
+
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*(checked when a test first needs it)*"])
+    record = json.loads(next(records.iterdir()).read_text())
+    marker = json.loads((Path(record["run"]) / ".edgeprofile-run.json").read_text())
+    assert marker["pid"] == record["controller"], "the marker must name the controller, not the worker"
+    assert marker["kept"] is True
+    shutil.rmtree(record["run"])
+    assert leftover_processes(tmp_path / "clones") == []

@@ -82,7 +82,7 @@ def test_keep(
             assert len(runs) == 1 and (runs[0] / "workers" / "main" / "Default" / "Cookies").is_file()
             result.stdout.fnmatch_lines([
                 f"edgeprofile: kept the run's profiles in {runs[0]}; they hold the profile's cookies and saved "
-                "passwords: delete the folder when done."
+                "passwords: delete the folder when done (`edgeprofile clean` removes it)."
             ])
         else:
             assert runs == []
@@ -107,5 +107,6 @@ def test_a_clone_the_browser_does_not_use_fails_each_test_with_one_sentence(
         "attempts, each on a fresh clone)"
     ])
     assert "pytest_edgeprofile/" not in result.stdout.str(), "a traceback through the plugin's internals"
+    assert "During handling of the above exception" not in result.stdout.str(), "the message is shown twice"
     assert list(clone_root.iterdir()) == []
     assert leftover_processes(clone_root) == [] and leftover_processes(elsewhere) == []

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import psutil
+import pytest
+from tenacity import stop_after_attempt
 
 from pytest_edgeprofile.profile.cleanup import record_process, remove_run, sweep_dead_runs
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id, read_marker
@@ -103,3 +105,37 @@ def test_sweep_removes_runs_whose_controller_died_and_keeps_live_ones(
     assert [r.path for r in removals] == [dead.path]
     assert not dead.path.exists() and live.path.exists() and foreign.path.exists()
     assert left_browser.wait(10) is not None
+
+
+def test_a_kept_run_survives_sweeps_but_not_clean(tmp_path: Path) -> None:
+    from pytest_edgeprofile.profile.run import mark_kept
+
+    clone_root = tmp_path / "clones"
+    kept = make_run(clone_root)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    marker = json.loads((kept.path / MARKER).read_text())
+    marker["pid"] = int(finished.stdout)
+    (kept.path / MARKER).write_text(json.dumps(marker))
+    mark_kept(kept.path)
+
+    assert sweep_dead_runs(clone_root) == [] and kept.path.exists()
+    assert [r.path for r in sweep_dead_runs(clone_root, include_kept=True)] == [kept.path]
+    assert not kept.path.exists()
+
+
+def test_the_marker_is_removed_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil as real_shutil
+
+    from pytest_edgeprofile.profile import cleanup
+
+    run = make_run(tmp_path / "clones")
+
+    def failing_rmtree(path: object, *args: object, **kwargs: object) -> None:
+        raise OSError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(cleanup.shutil, "rmtree", failing_rmtree)
+    monkeypatch.setattr(cleanup, "_rmtree", cleanup._rmtree.retry_with(stop=stop_after_attempt(1)))
+    with pytest.raises(OSError):
+        remove_run(run.path)
+    assert read_marker(run.path) is not None, "a folder whose removal was cut short must stay provably ours"
+    monkeypatch.setattr(cleanup.shutil, "rmtree", real_shutil.rmtree)

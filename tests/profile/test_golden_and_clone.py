@@ -8,6 +8,7 @@ import os
 import stat
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,29 @@ def test_the_password_store_follows_how_the_profiles_secrets_are_encrypted(base_
         db.execute("UPDATE cookies SET encrypted_value = x'7631310102030405'")
     assert encryption_versions(profile_dir) == {"v11"}
     assert needs_keyring(profile_dir, "Linux") is True
+
+
+def test_a_damaged_autofill_database_degrades_but_a_damaged_cookie_jar_stops_naming_the_base(
+    daily_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_edgeprofile.errors import VerificationError
+    from pytest_edgeprofile.profile import golden as golden_module
+
+    (daily_base / "Default" / "Web Data").write_bytes(b"not sqlite" * 100)
+    assert ensure_golden(daily_base, "Default", RunFolder(tmp_path / "clones", new_run_id())) is not None
+
+    # The cookie jar damaged after the base was checked: the golden copy's own check catches it.
+    cookies = daily_base / "Default" / "Cookies"
+    real_check = golden_module.check_base
+
+    def check_then_damage(*args: Any, **kwargs: Any) -> Any:
+        checked = real_check(*args, **kwargs)
+        cookies.write_bytes(b"junk" * 1000)
+        return checked
+
+    monkeypatch.setattr(golden_module, "check_base", check_then_damage)
+    with pytest.raises(VerificationError) as caught:
+        ensure_golden(daily_base, "Default", RunFolder(tmp_path / "clones", new_run_id()))
+    assert str(caught.value).startswith(f"the golden copy of {daily_base} failed the files check")
+    assert f"{cookies} is not a readable SQLite database" in str(caught.value)
+    assert ".golden-" not in str(caught.value) and caught.value.retryable is False

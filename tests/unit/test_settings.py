@@ -548,3 +548,12 @@ def test_resolve_uses_the_default_clone_root(monkeypatch: pytest.MonkeyPatch, tm
     resolved = resolve({}, {}, {}, cwd=CWD, system="Linux", home=Path("/home/u"))
     assert resolved.clone_root == tmp_path / "pytest-edgeprofile-carol"
     assert resolved.source("clone-root") == "default"
+
+
+@pytest.mark.parametrize("url", ["intranet.example.com/x", "ftp://example.com/", "https://", "/account"])
+def test_auth_url_must_be_a_full_http_url(url: str) -> None:
+    error = bad(cli={"edgeprofile_auth_url": url})
+    assert str(error) == (
+        f"auth-url is {url!r} (from --edgeprofile-auth-url); give a full http:// or https:// URL of a page only a "
+        "signed-in browser sees."
+    )

@@ -12,7 +12,7 @@ from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from ..errors import BrowserNotFoundError, ProfileError
+from ..errors import BrowserNotFoundError, BrowserStartError
 from ..profile.cleanup import record_process
 
 
@@ -36,7 +36,7 @@ def start_browser(
             service_pid = chrome_service.process.pid
     except WebDriverException as exc:
         message = (exc.msg or str(exc)).strip().splitlines()[0] if (exc.msg or str(exc)).strip() else repr(exc)
-        raise ProfileError(
+        raise BrowserStartError(
             f"{browser} did not start on the clone {_user_data_dir(options)} with driver {driver}: {message}",
             _user_data_dir(options),
         ) from None

@@ -47,7 +47,7 @@ def run(resolved: Settings, out: TextIO) -> int:
         if entry.is_dir() and not entry.is_symlink()
     }
     try:
-        removals = sweep_dead_runs(root)
+        removals = sweep_dead_runs(root, include_kept=True)
     except OSError as exc:
         raise ProfileError(f"a run folder under {root} could not be removed ({exc.strerror or exc} at "
                            f"{exc.filename}); end what still uses it and run `edgeprofile clean` again.",

@@ -50,7 +50,9 @@ def origin(sources: Mapping[str, str] | None, name: str) -> str:
     if sources is None:
         return ""
     source = sources.get(name, "default")
-    return " (the default for this browser and channel)" if source == "default" else f" (from {source})"
+    if source != "default":
+        return f" (from {source})"
+    return " (the default for this browser and channel)" if name == "user-data-dir" else " (the default)"
 
 
 def check_base(

@@ -17,7 +17,7 @@ import psutil
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from .. import processes
-from .run import RUN_PREFIX, read_marker
+from .run import MARKER, RUN_PREFIX, read_marker
 
 PIDS = "pids"
 
@@ -67,7 +67,16 @@ def end_run_processes(run_path: Path, timeout: float = 5.0) -> list[int]:
        reraise=True)
 def _rmtree(path: Path) -> None:
     # Windows keeps a file busy for a moment after its process ended; POSIX succeeds on the first try.
-    shutil.rmtree(path)
+    # The marker goes last: a removal cut short leaves a folder that is still provably ours, for the next sweep.
+    for child in path.iterdir():
+        if child.name == MARKER:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    (path / MARKER).unlink(missing_ok=True)
+    path.rmdir()
 
 
 def remove_run(run_path: Path, timeout: float = 5.0) -> Removal:
@@ -101,8 +110,11 @@ def _run_is_dead(marker: dict[str, object]) -> bool:
         return False
 
 
-def sweep_dead_runs(clone_root: Path, *, exclude: Path | None = None) -> list[Removal]:
-    """Remove the run folders under ``clone_root`` left by runs that died (SIGKILL, power loss)."""
+def sweep_dead_runs(clone_root: Path, *, exclude: Path | None = None, include_kept: bool = False) -> list[Removal]:
+    """Remove the run folders under ``clone_root`` left by runs that died (SIGKILL, power loss).
+
+    Runs kept on purpose (``keep``) are left alone unless ``include_kept`` (``edgeprofile clean``).
+    """
     removals: list[Removal] = []
     if not clone_root.is_dir() or clone_root.is_symlink():
         return removals
@@ -110,6 +122,6 @@ def sweep_dead_runs(clone_root: Path, *, exclude: Path | None = None) -> list[Re
         if entry == exclude or entry.is_symlink() or not entry.is_dir():
             continue
         marker = read_marker(entry)
-        if marker is not None and _run_is_dead(marker):
+        if marker is not None and (include_kept or not marker.get("kept")) and _run_is_dead(marker):
             removals.append(remove_run(entry))
     return removals

@@ -18,7 +18,7 @@ from filelock import FileLock, Timeout
 from .. import processes
 from ..errors import CloneError, ProfileError, ProfileInUseError, VerificationError
 from ..verify.checks import verify_files
-from .base import BaseProfile, check_base
+from .base import BaseProfile, check_base, check_clone_root
 from .cleanup import sweep_dead_runs
 from .copying import CopyStats, Include, Progress, copy_tree
 from .layout import (
@@ -84,6 +84,7 @@ def ensure_golden(
         with FileLock(str(run.lock("golden")), timeout=timeout):
             if run.golden.is_dir():
                 return None
+            check_clone_root(run.clone_root, user_data_dir)
             base = check_base(user_data_dir, profile)
             # The first use of the clone root in this run: also clear what runs killed earlier left there.
             sweep_dead_runs(run.clone_root, exclude=run.path)
@@ -93,11 +94,18 @@ def ensure_golden(
                 # Verified once, before any worker clones it: against the base's own Local State and files.
                 verify_files(building, base.profile.folder, base.user_data_dir)
             except ProfileError as exc:
-                shutil.rmtree(building, ignore_errors=True)
-                raise VerificationError(
-                    f"the golden copy of {base.user_data_dir} failed the files check, so no test was run: {exc}",
-                    run.golden, "files",
-                ) from None
+                if not getattr(exc, "critical", True):
+                    pass  # e.g. a damaged autofill database: every clone's own check reports it as degraded
+                else:
+                    shutil.rmtree(building, ignore_errors=True)
+                    reason = str(exc).replace(str(building), str(base.user_data_dir))
+                    error = VerificationError(
+                        f"the golden copy of {base.user_data_dir} failed the files check, so no test was run: "
+                        f"{reason}",
+                        run.golden, "files",
+                    )
+                    error.retryable = False  # the base itself is at fault: another clone would fail the same way
+                    raise error from None
             holder = processes.profile_holder(base.user_data_dir)
             if holder is not None:
                 shutil.rmtree(building, ignore_errors=True)

@@ -46,10 +46,12 @@ class WorkerProfile:
 class ProfileManager:
     """The profiles of one run: golden copy made once under a lock, a clone per worker, removal at the end."""
 
-    def __init__(self, user_data_dir: Path, profile: str, clone_root: Path, run_id: str) -> None:
+    def __init__(
+        self, user_data_dir: Path, profile: str, clone_root: Path, run_id: str, owner_pid: int | None = None
+    ) -> None:
         self.base_dir = user_data_dir
         self.profile = profile
-        self.run = RunFolder(clone_root, run_id)
+        self.run = RunFolder(clone_root, run_id, owner_pid)
 
     def path(self, profile_type: ProfileType, worker_id: str | None = None) -> Path:
         if profile_type is ProfileType.BASE:

@@ -57,6 +57,7 @@ class RunFolder:
 
     clone_root: Path
     run_id: str
+    owner_pid: int | None = None  # the controller's pid (workers write the marker on its behalf)
 
     @property
     def path(self) -> Path:
@@ -84,8 +85,8 @@ class RunFolder:
             ensure_private_dir(self.path / sub)
         marker = self.path / MARKER
         if not marker.exists():
-            record = {"tool": TOOL, "run_id": self.run_id, "host": socket.gethostname(), "pid": os.getpid(),
-                      "started": time.time()}
+            record = {"tool": TOOL, "run_id": self.run_id, "host": socket.gethostname(),
+                      "pid": self.owner_pid or os.getpid(), "started": time.time()}
             try:
                 fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
@@ -93,6 +94,14 @@ class RunFolder:
             with open(fd, "w", encoding="utf-8") as handle:
                 json.dump(record, handle)
         return self.path
+
+
+def mark_kept(run_path: Path) -> None:
+    """Note in the marker that the user asked to keep this run: automatic sweeps leave it alone."""
+    marker = read_marker(run_path)
+    if marker is not None:
+        marker["kept"] = True
+        (run_path / MARKER).write_text(json.dumps(marker), encoding="utf-8")
 
 
 def read_marker(run_path: Path) -> dict[str, Any] | None:

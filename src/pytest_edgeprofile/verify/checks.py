@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -102,8 +103,16 @@ def verify_auth(driver: WebDriver, url: str, cookie: str | None, selector: str |
 
     Cookie values are never read into messages or logs: only the cookie's name is.
     """
-    driver.get(url)
-    wanted, landed = urlsplit(url), urlsplit(driver.current_url)
+    try:
+        driver.get(url)
+        current = driver.current_url
+    except WebDriverException as exc:
+        detail = (exc.msg or exc.__class__.__name__).strip().splitlines()[0]
+        raise VerificationError(
+            f"opening the auth URL {url} failed ({detail}); check that the site is up and the URL is right.",
+            None, "auth",
+        ) from None
+    wanted, landed = urlsplit(url), urlsplit(current)
     if (landed.hostname, landed.path.rstrip("/")) != (wanted.hostname, wanted.path.rstrip("/")):
         raise VerificationError(
             f"opening the auth URL {url} led to {landed.scheme}://{landed.netloc}{landed.path} instead: the clone is "
