@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -20,14 +21,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from demo.baseprofile import make_base_profile
+from demo.baseprofile import CLOSED_NETWORK_ARGS, make_base_profile
 from demo.site import LoginSite
 from pytest_edgeprofile.profile.clone import make_clone
 from pytest_edgeprofile.profile.golden import ensure_golden
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id
 
 ROOT = Path(__file__).resolve().parent.parent
-QUIET_ARGS = "--disable-background-networking --disable-component-update"
+QUIET_ARGS = shlex.join(CLOSED_NETWORK_ARGS)
 MB = 1024 * 1024
 
 # (folder inside the profile, files, bytes per file): caches a daily profile carries, ~600 MB in ~7,000 files.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from demo.baseprofile import make_base_profile
+from demo.baseprofile import CLOSED_NETWORK_ARGS, make_base_profile
 from demo.site import LoginSite
 from tests.support.checks import wait_for
 
 # The network here is closed: these keep Chromium from trying to reach it at every start.
-QUIET_ARGS = "--disable-background-networking --disable-component-update"
+QUIET_LIST = list(CLOSED_NETWORK_ARGS)
+QUIET_ARGS = shlex.join(QUIET_LIST)  # as PYTEST_EDGEPROFILE_ARG, which the plugin splits like a shell
 STANDINS = Path(__file__).parent / "standins"
 
 
@@ -58,7 +60,7 @@ def base_copy(tmp_path: Path, base_profile: Path) -> Path:
 def running_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[subprocess.Popen[bytes]]:
     """The user's own Chromium, open on the base (ended by the test, never by the plugin)."""
     args = [str(chromium[0]), f"--user-data-dir={base_copy}", "--headless=new", "--no-sandbox",
-            *QUIET_ARGS.split(), "about:blank"]
+            *QUIET_LIST, "about:blank"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert wait_for(lambda: os.path.lexists(base_copy / "SingletonLock"), 20), "chromium did not start"
     yield proc

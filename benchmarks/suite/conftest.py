@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 
+from demo.baseprofile import CLOSED_NETWORK_ARGS
 from demo.site import LoginSite
 
 MODE = os.environ.get("BENCH_MODE", "plugin")
-QUIET = ["--headless=new", "--disable-background-networking", "--disable-component-update", "--no-first-run",
+QUIET = ["--headless=new", *CLOSED_NETWORK_ARGS, "--no-first-run",
          "--no-default-browser-check"]
 
 

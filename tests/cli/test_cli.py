@@ -30,7 +30,7 @@ from pytest_edgeprofile.processes import processes_using
 from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id
-from tests.conftest import QUIET_ARGS
+from tests.conftest import QUIET_ARGS, QUIET_LIST
 
 IDLE = "import time; time.sleep(120)"  # a stand-in browser left by a killed run: runs until ended
 
@@ -471,7 +471,7 @@ def test_a_browser_closed_by_the_user_ends_the_wait(
 ) -> None:
     base = tmp_path / "closed"
     options = login.login_options("chromium", chromium[0], base, headless=True, profile="Default",
-                                  extra_args=tuple(QUIET_ARGS.split()))
+                                  extra_args=tuple(QUIET_LIST))
     session = login.start_browser("chromium", options, chromium[1], base)
     try:
         session.close()  # the user closes the only window

@@ -29,7 +29,7 @@ from pytest_edgeprofile.verify import (
     VerificationStatus,
     run_verification,
 )
-from tests.conftest import QUIET_ARGS
+from tests.conftest import QUIET_LIST
 from tests.support.checks import leftover_processes
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,7 @@ class Setup:
         """The factory: a browser on the clone (``extra`` appended to its arguments), always quit."""
         self.entered.append(True)
         options = build_options("chromium", self.chromium[0], self.clone.user_data_dir, self.clone.profile_directory,
-                                extra_args=[*QUIET_ARGS.split(), *extra])
+                                extra_args=[*QUIET_LIST, *extra])
         driver = start_browser("chromium", options, self.chromium[1], self.manager.run.path)
         try:
             yield driver
