@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +42,20 @@ def test_signed_in(edge_driver, n):
     assert edge_driver.find_element(By.ID, "account").text == "Signed in as alice"
 '''
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-ROOT_READS_ALL = "root reads every file whatever its mode, so an unreadable file cannot be made as root"
-ROOT_WRITES_ALL = "root writes into every folder whatever its mode, so a read-only clone root cannot be made as root"
+# Root reads and writes everything whatever the modes, so as root the inner run drops the two capabilities that
+# let it (with setpriv, from util-linux); elsewhere it runs as the user it is.
+DAC_CAPS = "-dac_override,-dac_read_search"
+NO_SETPRIV = AS_ROOT and shutil.which("setpriv") is None
+
+
+def run_inner_with_file_modes(pytester: pytest.Pytester, base: Path, clone_root: Path) -> pytest.RunResult:
+    """Like ``run_inner``, in a process that file modes really apply to (root without DAC override)."""
+    command = [sys.executable, "-m", "pytest", "--basetemp", str(pytester.path / "basetemp"), "-p", "no:cacheprovider",
+               "-n", "2", "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base),
+               "--edgeprofile-clone-root", str(clone_root)]
+    if AS_ROOT:
+        command = ["setpriv", f"--inh-caps={DAC_CAPS}", f"--bounding-set={DAC_CAPS}", "--", *command]
+    return pytester.run(*command)
 
 
 def run_inner(pytester: pytest.Pytester, base: Path, clone_root: Path, *args: str) -> pytest.RunResult:
@@ -225,7 +239,7 @@ def test_bad_input_is_one_sentence_before_any_worker_and_changes_nothing(
     assert run_folders(case.clone_root) == []
 
 
-@pytest.mark.skipif(AS_ROOT, reason=ROOT_READS_ALL)
+@pytest.mark.skipif(NO_SETPRIV, reason="as root, setpriv (util-linux) is needed to make file modes apply")
 def test_an_unreadable_file_in_the_base_is_named(
     pytester: pytest.Pytester, base_copy: Path, clone_root: Path, plugin_env: dict[str, str]
 ) -> None:
@@ -235,7 +249,7 @@ def test_an_unreadable_file_in_the_base_is_named(
     before = tree_digest(base_copy)  # with the file still readable: the digest reads every byte
     cookies.chmod(0)
     try:
-        result = run_inner(pytester, base_copy, clone_root)
+        result = run_inner_with_file_modes(pytester, base_copy, clone_root)
     finally:
         cookies.chmod(mode)
     assert_refused_up_front(
@@ -245,7 +259,7 @@ def test_an_unreadable_file_in_the_base_is_named(
     assert not clone_root.exists()
 
 
-@pytest.mark.skipif(AS_ROOT, reason=ROOT_WRITES_ALL)
+@pytest.mark.skipif(NO_SETPRIV, reason="as root, setpriv (util-linux) is needed to make file modes apply")
 @pytest.mark.parametrize("where", ["the clone root itself", "its parent"])
 def test_a_clone_root_that_is_not_writable_is_refused(
     pytester: pytest.Pytester, base_copy: Path, tmp_path: Path, plugin_env: dict[str, str], where: str
@@ -257,7 +271,7 @@ def test_a_clone_root_that_is_not_writable_is_refused(
     before = tree_digest(base_copy)
     read_only.chmod(0o555)
     try:
-        result = run_inner(pytester, base_copy, root)
+        result = run_inner_with_file_modes(pytester, base_copy, root)
         assert_refused_up_front(
             result, f"the clone root {root} (from --edgeprofile-clone-root) is not writable by this user "
             f"({read_only}); choose another "
@@ -316,7 +330,7 @@ def test_a_local_state_of_the_wrong_shape_is_one_sentence(
     assert_refused_naming(result, tmp_path, base_copy / "Local State")
 
 
-@pytest.mark.skipif(AS_ROOT, reason=ROOT_READS_ALL)
+@pytest.mark.skipif(NO_SETPRIV, reason="as root, setpriv (util-linux) is needed to make file modes apply")
 @pytest.mark.parametrize(
     "rel",
     [
@@ -334,7 +348,7 @@ def test_an_unreadable_entry_beyond_the_key_files_is_one_sentence(
     before = tree_digest(base_copy)
     path.chmod(0)
     try:
-        result = run_inner(pytester, base_copy, clone_root)
+        result = run_inner_with_file_modes(pytester, base_copy, clone_root)
     finally:
         path.chmod(mode)
     assert tree_digest(base_copy) == before
