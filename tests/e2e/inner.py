@@ -1,4 +1,11 @@
-"""The test module that inner pytest runs execute: every test must see the site's account page logged in."""
+"""What inner pytest runs execute: test modules against the login site, and how to run them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
 
 INNER_TESTS = '''
 import json
@@ -34,5 +41,44 @@ def test_logged_in(edge_driver, edge_profile, n):
 '''
 
 
-def write_inner_tests(pytester, count: int) -> None:  # type: ignore[no-untyped-def]
+def write_inner_tests(pytester: pytest.Pytester, count: int) -> None:
     pytester.makepyfile(test_inner=INNER_TESTS.format(count=count))
+
+
+# The preamble of an inner test module: the site, a folder for records, and two helpers.
+HEADER = '''
+import json, os
+from pathlib import Path
+import psutil
+import pytest
+from selenium.webdriver.common.by import By
+
+SITE = os.environ["EDGEPROFILE_TEST_SITE"]
+RECORDS = Path(os.environ["EDGEPROFILE_TEST_RECORDS"])
+
+
+def signed_in(driver):
+    driver.get(SITE + "/account")
+    return driver.find_element(By.ID, "account").text == "Signed in as alice"
+
+
+def record(name, profile, worker_id, **extra):
+    data = {"worker": worker_id, "reclones": profile.metrics.get("reclones", 0), **extra}
+    (RECORDS / f"{name}.json").write_text(json.dumps(data))
+'''
+
+
+def run_files(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path,
+              files: dict[str, str], *args: str) -> tuple[pytest.RunResult, dict[str, dict[str, object]]]:
+    """Run inner test modules (each ``HEADER`` + body) on chromium against ``base``; returns the result and the
+    records the tests wrote (``record(name, ...)``), by name."""
+    records = pytester.path / "records"
+    records.mkdir(exist_ok=True)
+    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
+    pytester.makepyfile(**{name: HEADER + body for name, body in files.items()})
+    pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base),
+        "--edgeprofile-clone-root", str(clone_root), *args,
+    )
+    return result, {p.stem: json.loads(p.read_text()) for p in records.glob("*.json")}

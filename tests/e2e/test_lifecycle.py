@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.inner import run_files
 from tests.e2e.test_parallel_clones import run_inner
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
 
 pytestmark = pytest.mark.browser
 
 CRASHING = '''
-import json, os
-from pathlib import Path
-from selenium.webdriver.common.by import By
-
-SITE = os.environ["EDGEPROFILE_TEST_SITE"]
-RECORDS = Path(os.environ["EDGEPROFILE_TEST_RECORDS"])
-
-
 def test_crash_with_a_browser_open(edge_driver):
     edge_driver.get(SITE + "/account")
     os._exit(1)  # the worker dies mid-test: no teardown, its browser is left running
 
 
-def test_after(edge_driver, edge_profile, worker_id):
-    edge_driver.get(SITE + "/account")
-    assert edge_driver.find_element(By.ID, "account").text == "Signed in as alice"
-    (RECORDS / f"{worker_id}-{os.getpid()}.json").write_text(json.dumps({"clone": str(edge_profile.user_data_dir)}))
+@pytest.mark.parametrize("n", range(4))
+def test_after(edge_driver, edge_profile, worker_id, n):
+    assert signed_in(edge_driver)
+    record(f"{worker_id}-{os.getpid()}-{n}", edge_profile, worker_id, clone=str(edge_profile.user_data_dir))
 '''
 
 
@@ -40,22 +32,12 @@ def test_a_crashed_workers_clone_and_browser_are_gone_and_its_replacement_gets_a
 ) -> None:
     before = tree_digest(base_profile)
     drivers_before = driver_pids()
-    records = pytester.path / "records"
-    records.mkdir()
-    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
-    pytester.makepyfile(test_crash=CRASHING + "\n".join(
-        f"def test_after_{i}(edge_driver, edge_profile, worker_id):\n"
-        "    test_after(edge_driver, edge_profile, worker_id)\n"
-        for i in range(4)))
-    result = pytester.runpytest_subprocess(
-        "-n", "2", "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium",
-        "--edgeprofile-user-data-dir", str(base_profile), "--edgeprofile-clone-root", str(clone_root),
-    )
+    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_crash": CRASHING}, "-n", "2")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed") == 1, result.stdout.str()
-    assert outcomes.get("passed") == 5
+    assert outcomes.get("passed") == 4
     assert "crashed while running" in result.stdout.str()
-    clones = {json.loads(p.read_text())["clone"] for p in records.glob("*.json")}
+    clones = {str(r["clone"]) for r in records.values()}
     assert len(clones) >= 2
     assert list(clone_root.iterdir()) == []
     assert leftover_processes(clone_root) == []

@@ -2,50 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.inner import run_files
 from tests.e2e.test_parallel_clones import run_inner
 from tests.support.checks import leftover_processes, tree_digest
 
 pytestmark = pytest.mark.browser
 
-HEADER = '''
-import json, os
-from pathlib import Path
-import psutil
-import pytest
-from selenium.webdriver.common.by import By
-
-SITE = os.environ["EDGEPROFILE_TEST_SITE"]
-RECORDS = Path(os.environ["EDGEPROFILE_TEST_RECORDS"])
-
-
-def signed_in(driver):
-    driver.get(SITE + "/account")
-    return driver.find_element(By.ID, "account").text == "Signed in as alice"
-
-
-def record(name, profile, worker_id, **extra):
-    data = {"worker": worker_id, "reclones": profile.metrics.get("reclones", 0), **extra}
-    (RECORDS / f"{name}.json").write_text(json.dumps(data))
-'''
-
-
-def run_files(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path,
-              files: dict[str, str], *args: str) -> tuple[pytest.RunResult, dict[str, dict[str, object]]]:
-    records = pytester.path / "records"
-    records.mkdir(exist_ok=True)
-    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
-    pytester.makepyfile(**{name: HEADER + body for name, body in files.items()})
-    pytester.makeini("[pytest]\nfilterwarnings = error\n")
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base),
-        "--edgeprofile-clone-root", str(clone_root), *args,
-    )
-    return result, {p.stem: json.loads(p.read_text()) for p in records.glob("*.json")}
 
 
 KILLED = '''

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_resilience import run_files
+from tests.e2e.inner import run_files
 from tests.support.checks import leftover_processes
 
 pytestmark = pytest.mark.browser
