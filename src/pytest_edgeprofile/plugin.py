@@ -180,7 +180,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, Any, None]:
     """After a test that used ``edge_driver`` failed (or always, per ``artifacts``): save what the browser showed."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()

@@ -16,7 +16,6 @@ class RetryConfig:
     attempts: int = 3  # clone + verify, or a browser start, each on a fresh clone after the first failure
     backoff: float = 0.2  # seconds before the second attempt, doubled after each further failure
     max_backoff: float = 2.0
-    golden_timeout: float = 600.0  # waiting for another worker's golden copy
     verify_timeout: float = 60.0  # page loads during verification
     cleanup_timeout: float = 5.0  # for a browser to exit before it is killed
     breaker_threshold: int = 2  # tests in a row whose browser could not start before the breaker opens

@@ -43,10 +43,6 @@ class CopyStats:
         """The way most files were copied: reflink, clonefile, CopyFileW, copy_file_range or copy."""
         return max(self.methods, key=lambda name: self.methods[name]) if self.methods else "copy"
 
-    @property
-    def reflinked_files(self) -> int:
-        return sum(n for name, n in self.methods.items() if name in ("reflink", "clonefile"))
-
 
 @dataclass
 class _Plan:

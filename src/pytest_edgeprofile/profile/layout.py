@@ -35,7 +35,6 @@ ROOT_KEEP = frozenset({LOCAL_STATE, "First Run", "Last Version"})
 
 # The files whose absence or damage means the clone cannot be logged in.
 KEY_FILES = (PREFERENCES, SECURE_PREFERENCES, "Cookies", "Network/Cookies", "Login Data", "Web Data")
-SQLITE_COMPANIONS = ("-journal", "-wal", "-shm")
 
 
 @dataclass(frozen=True)

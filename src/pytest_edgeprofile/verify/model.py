@@ -38,10 +38,6 @@ class VerificationConfig:
     def from_names(cls, names: tuple[str, ...], **kwargs: Any) -> VerificationConfig:
         return cls(methods=tuple(VerificationMethod(name) for name in names), **kwargs)
 
-    @property
-    def needs_browser(self) -> bool:
-        return bool({VerificationMethod.CAPABILITIES, VerificationMethod.AUTH} & set(self.methods))
-
 
 @dataclass(frozen=True)
 class MethodResult:
