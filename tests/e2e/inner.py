@@ -47,7 +47,7 @@ def write_inner_tests(pytester: pytest.Pytester, count: int) -> None:
 
 # The preamble of an inner test module: the site, a folder for records, and two helpers.
 HEADER = '''
-import json, os
+import contextlib, json, os
 from pathlib import Path
 import psutil
 import pytest
