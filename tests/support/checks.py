@@ -84,4 +84,10 @@ def driver_pids() -> set[int]:
 def new_drivers_left(before: set[int], timeout: float = 10.0) -> list[str]:
     """Drivers started since ``before`` was taken that are still running after ``timeout`` seconds."""
     wait_for(lambda: not (driver_pids() - before), timeout)
-    return describe([psutil.Process(pid) for pid in driver_pids() - before if psutil.pid_exists(pid)])
+    left = []
+    for pid in driver_pids() - before:
+        try:
+            left.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:  # exited between the listing and now: not left
+            continue
+    return describe(left)
