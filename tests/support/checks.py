@@ -71,8 +71,10 @@ DRIVER_NAMES = ("chromedriver", "msedgedriver")
 def driver_pids() -> set[int]:
     """Every driver process on the machine (chromedriver, and the msedgedriver stand-in, a Python script)."""
     found = set()
-    for proc in psutil.process_iter(["name", "cmdline"]):
+    for proc in psutil.process_iter(["name", "cmdline", "status"]):
         try:
+            if proc.info["status"] == psutil.STATUS_ZOMBIE:
+                continue  # exited; only its parent (or an init that never reaps) keeps the entry
             text = " ".join(proc.info["cmdline"] or []) or proc.info["name"] or ""
         except psutil.Error:
             continue
