@@ -179,6 +179,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             state_of(config).session.prepare()
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The browser kept from verification serves only a first test that wants a browser; any other test runs with
+    no browser of ours on the clone (it may read or change the clone's files)."""
+    state = item.config.stash.get(STATE, None)
+    if state is not None and "edge_driver" not in getattr(item, "fixturenames", ()):
+        state.session.drop_warm()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, Any, None]:
     """After a test that used ``edge_driver`` failed (or always, per ``artifacts``): save what the browser showed."""

@@ -200,6 +200,11 @@ class WorkerSession:
     def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
         self.browsers.release(driver, profile)
 
+    def drop_warm(self) -> None:
+        """Quit the browser kept from verification, if it is still waiting for a first test."""
+        if self.profile is not None:
+            self.browsers.drop_warm(self.profile)
+
     def close(self) -> None:
         """End of the worker's session: no browser of this worker is left running."""
         if self.profile is not None:

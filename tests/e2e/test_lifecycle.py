@@ -80,12 +80,13 @@ def test_a_clone_the_browser_does_not_use_fails_each_test_with_one_sentence(
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     monkeypatch.setenv("PYTEST_EDGEPROFILE_ARG", f"--user-data-dir={elsewhere} --disable-background-networking")
-    result, records = run_inner(pytester, monkeypatch, base_profile, clone_root, "-n", "2", count=3)
+    # One process: two browsers can never share the one folder the argument names.
+    result, records = run_inner(pytester, monkeypatch, base_profile, clone_root, "-n", "0", count=3)
     outcomes = result.parseoutcomes()
     assert outcomes.get("errors", outcomes.get("error")) == 3 and records == []
     result.stdout.fnmatch_lines([
         "*pytest-edgeprofile: the browser reports * as its user data dir (chrome.userDataDir), not the clone "
-        f"{clone_root}/run-*; another --user-data-dir in the browser arguments may override it. (worker gw*: 3 "
+        f"{clone_root}/run-*; another --user-data-dir in the browser arguments may override it. (worker main: 3 "
         "attempts, each on a fresh clone)"
     ])
     assert "pytest_edgeprofile/" not in result.stdout.str(), "a traceback through the plugin's internals"
