@@ -67,13 +67,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help_text = f"{spec.help} [ini {spec.ini}, env {spec.env}]"
         if spec.kind == "flag":
             group.addoption(spec.cli, action="store_true", default=None, dest=spec.dest, help=help_text)
+            parser.addini(spec.ini, spec.help, type="string")
         elif spec.kind == "list":
             group.addoption(spec.cli, action="append", default=None, dest=spec.dest, metavar="ARG", help=help_text)
-        else:
-            group.addoption(spec.cli, default=None, dest=spec.dest, metavar=spec.name.upper(), help=help_text)
-        if spec.kind == "list":
             parser.addini(spec.ini, spec.help, type="linelist")
         else:
+            group.addoption(spec.cli, default=None, dest=spec.dest, metavar=spec.name.upper(), help=help_text)
             parser.addini(spec.ini, spec.help, type="string")
 
 
@@ -120,12 +119,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION] = session
     log_name = worker_id if worker_input is not None else "controller"
     state.event_log = open_event_log(settings.output / "logs" / f"{log_name}.jsonl")
-    if worker_input is None:
-        state.previous_sigterm = _route_sigterm_to_keyboard_interrupt()
     if worker_input is not None:
         session.seed_executables(worker_input.get("edgeprofile_binary"), worker_input.get("edgeprofile_driver"))
         return
-    if settings.explicit and not config.getoption("help"):
+    state.previous_sigterm = _route_sigterm_to_keyboard_interrupt()
+    if settings.explicit:
         try:
             _preflight(state)
             state.removals = sweep_dead_runs(settings.clone_root, exclude=manager.run.path)
