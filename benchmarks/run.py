@@ -101,7 +101,7 @@ def run_suite(mode: str, base: Path, clone_root: Path, *extra: str, tests: int =
     return elapsed
 
 
-def medians(rounds: int, variants: dict[str, Callable[[], float]]) -> dict[str, float]:
+def run_rounds(rounds: int, variants: dict[str, Callable[[], float]]) -> dict[str, list[float]]:
     """Every variant once per round, in a rotating order, so drift on a shared machine hits all alike."""
     times: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
@@ -110,6 +110,10 @@ def medians(rounds: int, variants: dict[str, Callable[[], float]]) -> dict[str, 
         for name in order:
             times[name].append(variants[name]())
             print(f"  round {round_no + 1} {name:<28} {times[name][-1]:7.3f} s", flush=True)
+    return times
+
+
+def medians(times: dict[str, list[float]]) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -179,23 +183,25 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}", flush=True)
 
     print("pytest -n 6, 12 logged-in tests:")
-    main_runs = medians(args.rounds, {
+    main_times = run_rounds(args.rounds, {
         "plugin, big profile": lambda: run_suite("plugin", profiles["big"], clones),
         "plugin, small profile": lambda: run_suite("plugin", profiles["small"], clones),
         "naive full copy, big": lambda: run_suite("naive", profiles["big"], clones),
         "bare empty profiles": lambda: run_suite("bare", profiles["small"], clones),
+        "bare, with the plugin's flag": lambda: run_suite("bare-flags", profiles["small"], clones),
     })
     print("pytest -n 6, 24 logged-in tests, browser per test vs per worker:")
-    scope_runs = medians(args.rounds, {
+    scope_times = run_rounds(args.rounds, {
         "driver-scope test": lambda: run_suite("plugin", profiles["big"], clones, tests=24),
         "driver-scope worker": lambda: run_suite("plugin", profiles["big"], clones,
                                                  "--edgeprofile-driver-scope", "worker", tests=24),
     })
     print("pytest -n 6, 12 logged-in tests, isolation per worker vs per test:")
-    isolation_runs = medians(args.rounds, {
+    isolation_times = run_rounds(args.rounds, {
         "isolation worker": lambda: run_suite("plugin", profiles["big"], clones),
         "isolation test": lambda: run_suite("plugin", profiles["big"], clones, "--edgeprofile-isolation", "test"),
     })
+    main_runs, scope_runs, isolation_runs = medians(main_times), medians(scope_times), medians(isolation_times)
     ours, cp, kept = clone_costs(profiles["heavy"], work, max(args.rounds, 5))
     cow = cow_clone_ms(profiles["small"], work, max(args.rounds, 5))
 
@@ -208,13 +214,17 @@ def main() -> None:
         ("driver-scope worker / test", scope_runs["driver-scope worker"] / scope_runs["driver-scope test"], 0.50),
         ("isolation test / worker", isolation_runs["isolation test"] / isolation_runs["isolation worker"], 1.15),
     ]
+    # No target: how much of big / bare is the profile itself, once bare browsers get the plugin's CPU-saving flag.
+    info = [("big / bare with the plugin's flag", big / main_runs["bare, with the plugin's flag"])]
     print(f"\nresults (medians of {args.rounds} rounds)")
-    for name, value in {**main_runs, **scope_runs, **isolation_runs}.items():
-        print(f"  {name:<34} {value:7.2f} s")
+    for name, values in {**main_times, **scope_times, **isolation_times}.items():
+        print(f"  {name:<34} {statistics.median(values):7.2f} s   (rounds {min(values):.2f} to {max(values):.2f})")
     print(f"  heavy clone ({kept / MB:.0f} MB kept)          {ours:7.3f} s   cp -a {cp:7.3f} s")
     print(f"\n  {'ratio':<36} {'measured':>8} {'target':>8}")
     for name, value, limit in rows:
         print(f"  {name:<36} {value:8.2f} {'<= ' + format(limit, '.2f'):>8}  {verdict(value, limit)}")
+    for name, value in info:
+        print(f"  {name:<36} {value:8.2f} {'':>8}  (no target)")
     if cow is None:
         print("  copy-on-write clone per worker        skipped (needs root, mkfs.xfs and a loop device)")
     else:

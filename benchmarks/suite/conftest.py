@@ -1,7 +1,8 @@
 """The benchmark's suite: the same logged-in tests, with the browser from the plugin or a hand-made baseline.
 
 BENCH_MODE: plugin (edge_driver), naive (each worker copies the whole profile by hand), bare (a fresh empty
-profile per test, what a suite without a real profile pays).
+profile per test, what a suite without a real profile pays), bare-flags (bare, plus the browser flag the plugin
+adds to spare CPU, to tell the profile's cost from the flag's saving).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from selenium import webdriver
 
 from demo.baseprofile import CLOSED_NETWORK_ARGS
 from demo.site import LoginSite
+from pytest_edgeprofile.browser.options import UNSEEN_UI_FEATURES
 
 MODE = os.environ.get("BENCH_MODE", "plugin")
 QUIET = ["--headless=new", *CLOSED_NETWORK_ARGS, "--no-first-run",
@@ -46,6 +48,8 @@ def _chrome(user_data_dir: Path | None) -> webdriver.Chrome:
     options.binary_location = shutil.which("chromium") or "chromium"
     for arg in QUIET + (["--no-sandbox"] if sys.platform.startswith("linux") and os.geteuid() == 0 else []):
         options.add_argument(arg)
+    if MODE == "bare-flags":
+        options.add_argument(UNSEEN_UI_FEATURES)
     if user_data_dir is not None:
         options.add_argument(f"--user-data-dir={user_data_dir}")
         options.add_argument("--restore-last-session")

@@ -16,5 +16,5 @@ COUNT = int(os.environ.get("BENCH_TESTS", "12"))
 def test_account(bench_driver, site: LoginSite, n: int) -> None:  # type: ignore[no-untyped-def]
     bench_driver.get(f"{site.url}/account")
     heading = bench_driver.find_element(By.TAG_NAME, "h1").text
-    if os.environ.get("BENCH_MODE") != "bare":
+    if not os.environ.get("BENCH_MODE", "").startswith("bare"):
         assert heading == "Signed in as alice"

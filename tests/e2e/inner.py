@@ -25,7 +25,9 @@ def test_logged_in(edge_driver, edge_profile, n):
     heading = edge_driver.find_element(By.ID, "account").text
     caps = edge_driver.capabilities
     vendor = "msedge" if "msedge" in caps else "chrome"
+    targets = edge_driver.execute_cdp_cmd("Target.getTargets", {{}})["targetInfos"] if vendor == "chrome" else []
     record = {{
+        "hidden_ui_pages": [t["url"] for t in targets if t["type"] == "browser_ui"],
         "n": n,
         "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
         "clone": str(edge_profile.user_data_dir),

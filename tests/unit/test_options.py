@@ -15,7 +15,8 @@ from pytest_edgeprofile.browser.options import build_options
 BINARY = Path("/opt/browser/chrome")
 CLONE = Path("/tmp/clones/run 1/gw0/User Data")
 REAL_ROOT_CHECK = options_module.running_as_root_on_linux
-OURS = ["--no-first-run", "--no-default-browser-check", "--hide-crash-restore-bubble", "--restore-last-session"]
+OURS = ["--no-first-run", "--no-default-browser-check", "--hide-crash-restore-bubble", "--restore-last-session",
+        "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup"]
 
 
 @pytest.fixture(autouse=True)
