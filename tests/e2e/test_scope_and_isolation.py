@@ -58,6 +58,37 @@ def test_driver_scope_worker_shares_one_browser_per_worker_resets_it_and_replace
     assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
 
 
+NEW_BROWSER = '''
+def test_a_leaves_pages_open(edge_driver, edge_profile, worker_id):
+    assert signed_in(edge_driver)
+    edge_driver.get(SITE + "/account?left-open-by=a")
+    edge_driver.switch_to.new_window("tab")
+    edge_driver.get(SITE + "/?left-open-by=a")
+    record("a", edge_profile, worker_id, session=edge_driver.session_id)
+
+
+def test_b_gets_a_new_browser_with_none_of_them(edge_driver, edge_profile, worker_id):
+    pages = [t["url"] for t in edge_driver.execute_cdp_cmd("Target.getTargets", {})["targetInfos"]
+             if t["type"] == "page"]
+    record("b", edge_profile, worker_id, session=edge_driver.session_id, pages=pages,
+           handles=len(edge_driver.window_handles))
+    assert signed_in(edge_driver)
+'''
+
+
+def test_a_tests_browser_opens_none_of_the_pages_the_previous_tests_browser_left_open(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    plugin_env: dict[str, str],
+) -> None:
+    # The plugin starts browsers with --restore-last-session (the base's session cookies need it), which on its
+    # own reopens the tabs the last browser on the clone had open: here, test a's pages in test b's browser.
+    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_new": NEW_BROWSER})
+    result.assert_outcomes(passed=2)
+    assert records["a"]["session"] != records["b"]["session"]
+    assert records["b"]["handles"] == 1
+    assert not [url for url in records["b"]["pages"] if "left-open-by" in url], records["b"]["pages"]
+
+
 ISOLATION = '''
 def test_a_signs_out_and_changes_a_setting(edge_driver, edge_profile, worker_id):
     assert signed_in(edge_driver)

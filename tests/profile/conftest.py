@@ -19,6 +19,7 @@ CACHES = (
     "Default/optimization_guide_hint_cache_store/000001.log",
     "Default/blob_storage/x/1",
     "Default/Sessions/Session_1",
+    "Default/Sessions_Encrypted/Session_1",
     "Crashpad/pending/report.dmp",
     "GrShaderCache/data_0",
     "ShaderCache/data_0",

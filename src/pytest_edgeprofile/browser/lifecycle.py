@@ -15,6 +15,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from .. import processes
 from ..errors import ProfileError
+from ..profile.clone import forget_open_tabs
 from ..profile.layout import LOCAL_STATE, PREFERENCES
 from ..profile.manager import ProfileManager, WorkerProfile
 from ..resilience import CircuitBreaker, RetryConfig
@@ -160,6 +161,7 @@ class Browsers:
         starts = int(profile.metrics.get("browser_starts", 0)) + 1
         log_path = self.manager.run.path / "logs" / f"{self.worker_id}-driver-{starts}.log"
         log_path.parent.mkdir(mode=0o700, exist_ok=True)
+        forget_open_tabs(profile.profile_path)
         session = start_browser(self.settings.browser, options, driver_path, self.manager.run.path, log_path)
         self.driver_logs[session.session_id or ""] = log_path
         profile.metrics["browser_starts"] = starts

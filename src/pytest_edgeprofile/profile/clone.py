@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from .copying import CopyStats, copy_tree
+from .layout import OPEN_TABS
 from .run import RunFolder
 
 
@@ -19,3 +20,13 @@ def make_clone(run: RunFolder, worker_id: str) -> tuple[Path, CopyStats]:
         shutil.rmtree(target)
     building.rename(target)
     return target, stats
+
+
+def forget_open_tabs(profile_path: Path) -> None:
+    """Before a browser starts on a clone: drop the tabs the last browser there left open, so none are restored."""
+    for name in OPEN_TABS:
+        path = profile_path / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_symlink() or path.exists():
+            path.unlink(missing_ok=True)

@@ -23,12 +23,16 @@ NEVER_COPY = frozenset({"SingletonLock", "SingletonSocket", "SingletonCookie", "
                         "LOCK"})
 # LevelDB's LOCK files are empty placeholders; the clone's browser makes its own.
 
+# The tabs open when a browser last closed on the profile (folders today, files in older versions): the base's are
+# never copied, and a clone's are dropped before each browser start, or --restore-last-session would reopen the
+# previous test's pages in the next test's browser.
+OPEN_TABS = ("Sessions", "Sessions_Encrypted", "Current Session", "Current Tabs", "Last Session", "Last Tabs")
+
 # Skipped inside the profile folder (relative paths, glob patterns allowed).
 PROFILE_SKIP = (
     "Cache", "Code Cache", "GPUCache", "DawnCache", "DawnGraphiteCache", "DawnWebGPUCache", "Shared Dictionary",
     "Service Worker/CacheStorage", "Service Worker/ScriptCache", "blob_storage", "Media Cache",
-    "optimization_guide_*", "Download Service", "Feature Engagement Tracker", "Sessions", "Current Session",
-    "Current Tabs", "Last Session", "Last Tabs",
+    "optimization_guide_*", "Download Service", "Feature Engagement Tracker", *OPEN_TABS,
 )
 # Kept at the user data dir's root; every other root entry (caches, other profiles) is dropped.
 ROOT_KEEP = frozenset({LOCAL_STATE, "First Run", "Last Version"})
