@@ -113,8 +113,10 @@ def run_rounds(rounds: int, variants: dict[str, Callable[[], float]]) -> dict[st
     return times
 
 
-def medians(times: dict[str, list[float]]) -> dict[str, float]:
-    return {name: statistics.median(values) for name, values in times.items()}
+def ratio(times: dict[str, list[float]], variant: str, baseline: str) -> float:
+    """The median of the per-round ratios: both runs of a round ran back to back, so a slow spell of a shared
+    machine (seen here: 15 % between minutes) cancels out instead of landing on one side."""
+    return statistics.median(a / b for a, b in zip(times[variant], times[baseline], strict=True))
 
 
 def clone_costs(heavy: Path, work: Path, rounds: int) -> tuple[float, float, int]:
@@ -201,22 +203,21 @@ def main() -> None:
         "isolation worker": lambda: run_suite("plugin", profiles["big"], clones),
         "isolation test": lambda: run_suite("plugin", profiles["big"], clones, "--edgeprofile-isolation", "test"),
     })
-    main_runs, scope_runs, isolation_runs = medians(main_times), medians(scope_times), medians(isolation_times)
     ours, cp, kept = clone_costs(profiles["heavy"], work, max(args.rounds, 5))
     cow = cow_clone_ms(profiles["small"], work, max(args.rounds, 5))
 
-    big = main_runs["plugin, big profile"]
     rows = [
-        ("big / small profile", big / main_runs["plugin, small profile"], 1.05),
-        ("big / naive full copy", big / main_runs["naive full copy, big"], 0.50),
-        ("big / bare empty profiles", big / main_runs["bare empty profiles"], 1.10),
+        ("big / small profile", ratio(main_times, "plugin, big profile", "plugin, small profile"), 1.05),
+        ("big / naive full copy", ratio(main_times, "plugin, big profile", "naive full copy, big"), 0.50),
+        ("big / bare empty profiles", ratio(main_times, "plugin, big profile", "bare empty profiles"), 1.10),
         ("heavy clone / cp -a of kept bytes", ours / cp, 1.20),
-        ("driver-scope worker / test", scope_runs["driver-scope worker"] / scope_runs["driver-scope test"], 0.50),
-        ("isolation test / worker", isolation_runs["isolation test"] / isolation_runs["isolation worker"], 1.15),
+        ("driver-scope worker / test", ratio(scope_times, "driver-scope worker", "driver-scope test"), 0.50),
+        ("isolation test / worker", ratio(isolation_times, "isolation test", "isolation worker"), 1.15),
     ]
     # No target: how much of big / bare is the profile itself, once bare browsers get the plugin's CPU-saving flag.
-    info = [("big / bare with the plugin's flag", big / main_runs["bare, with the plugin's flag"])]
-    print(f"\nresults (medians of {args.rounds} rounds)")
+    info = [("big / bare with the plugin's flag",
+             ratio(main_times, "plugin, big profile", "bare, with the plugin's flag"))]
+    print(f"\nresults (medians of {args.rounds} rounds; ratios are medians of the per-round ratios)")
     for name, values in {**main_times, **scope_times, **isolation_times}.items():
         print(f"  {name:<34} {statistics.median(values):7.2f} s   (rounds {min(values):.2f} to {max(values):.2f})")
     print(f"  heavy clone ({kept / MB:.0f} MB kept)          {ours:7.3f} s   cp -a {cp:7.3f} s")
