@@ -19,11 +19,15 @@ from ..errors import BrowserNotFoundError
 SELENIUM_BROWSER_NAMES = {"edge": "MicrosoftEdge", "chrome": "chrome", "chromium": "chrome"}
 
 
+def _runnable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
 def _executable(path: Path, what: str, source: str) -> Path:
     if not path.exists():
         raise BrowserNotFoundError(f"the {what} {path} (from {source}) does not exist; fix the path or unset it.",
                                    path)
-    if not path.is_file() or not os.access(path, os.X_OK):
+    if not _runnable(path):
         raise BrowserNotFoundError(
             f"the {what} {path} (from {source}) is not an executable file; fix the path or its permissions.", path
         )
@@ -43,7 +47,7 @@ def find_binary(
         return _executable(configured, "browser executable", source)
     candidates = [Path(str(p)) for p in platforms.binary_candidates(browser, channel, env=env)]
     for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
+        if _runnable(candidate):
             return candidate
     names = platforms.binary_names_on_path(browser, channel)
     search_path = (env or os.environ).get("PATH")
@@ -73,7 +77,7 @@ def find_local_driver(
     if found:
         return Path(found)
     beside = binary.parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
+    if _runnable(beside):
         return beside
     return None
 

@@ -28,5 +28,5 @@ def forget_open_tabs(profile_path: Path) -> None:
         path = profile_path / name
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
-        elif path.is_symlink() or path.exists():
+        else:
             path.unlink(missing_ok=True)
