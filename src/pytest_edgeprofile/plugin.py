@@ -52,6 +52,7 @@ class PluginState:
     cleaned: bool = False
     event_log: logging.Handler | None = None
     previous_sigterm: object = None
+    blank_session: threading.Thread | None = None
 
 
 STATE: pytest.StashKey[PluginState] = pytest.StashKey()
@@ -132,6 +133,9 @@ def pytest_configure(config: pytest.Config) -> None:
                 state.golden = session.check_golden(progress)
                 state.reports.append({"worker": "controller", "metrics": dict(state.golden.metrics),
                                       "verification": state.golden.verification.as_report()})
+                if settings.driver_scope == "test" or getattr(config.option, "dist", "no") != "no":
+                    # Not for one process with one browser: it would start two to save one new tab page.
+                    state.blank_session = session.start_blank_session()
         except ProfileError as exc:
             _clean_up(config, state)
             raise pytest.UsageError(f"pytest-edgeprofile: {exc}") from None
@@ -274,6 +278,9 @@ def _clean_up(config: pytest.Config, state: PluginState) -> None:
     keep = state.settings.keep == "always" or (state.settings.keep == "on-failure" and state.exitstatus != 0)
     run_path = state.manager.run.path
     try:
+        if state.blank_session is not None and state.blank_session.is_alive():
+            end_run_processes(run_path)  # a run that ended at once: its browser is ended, so the thread ends too
+            state.blank_session.join(state.session.retry.cleanup_timeout)
         if keep:
             end_run_processes(run_path)
             if run_path.exists():

@@ -7,22 +7,26 @@ worker whose browser keeps failing opens its circuit breaker, and its remaining 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from filelock import FileLock
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from . import platforms
+from .browser.launch import leave_one_blank_tab
 from .browser.lifecycle import Browsers
 from .browser.locate import find_binary, find_driver
 from .browser.options import build_options
 from .errors import ProfileError, VerificationError
 from .log import get_logger
+from .profile import blank_session
 from .profile.copying import Progress
 from .profile.layout import NEVER_COPY, needs_keyring, resolve_profile
 from .profile.manager import ProfileManager, ProfileType, WorkerProfile
@@ -38,6 +42,7 @@ from .verify import (
 )
 
 GOLDEN_PROBE = "golden-check"  # the throwaway clone on which the controller checks the golden copy's login
+BLANK_PROBE = "blank-session"  # the throwaway clone on which the controller makes the run's blank session
 
 
 def verification_config(settings: Settings, retry: RetryConfig) -> VerificationConfig:
@@ -177,6 +182,38 @@ class WorkerSession:
                 golden.metrics["links_skipped"] = ", ".join(links)
         self.log.info("verify_golden", **result.as_dict())
         return golden
+
+    def start_blank_session(self) -> threading.Thread:
+        """Controller, right before xdist starts the workers: make the run's blank session in the background
+        (see ``profile.blank_session``); each worker waits for it before its first browser. Without xdist, this
+        process's first browser starts alongside it instead of waiting, and the later ones restore it."""
+        self.browsers.first_start_waits = False
+        lock = blank_session.claim(self.manager.run)
+        thread = threading.Thread(target=self._make_blank_session, args=(lock,), name="edgeprofile-blank-session",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def _make_blank_session(self, lock: FileLock) -> None:
+        started = time.perf_counter()
+        try:
+            probe = self.manager.clone(BLANK_PROBE)
+            browsers = Browsers(self.settings, self.manager, BLANK_PROBE, self.retry, self.locate, self.log,
+                                first_start_waits=False)
+            driver = browsers.start_once(self.options(probe), probe)
+            try:
+                blank = leave_one_blank_tab(driver)
+            finally:
+                browsers.quit(driver, probe)
+            published = blank and blank_session.publish(probe.profile_path, self.manager.run)
+            self.log.info("blank_session", published=published, seconds=round(time.perf_counter() - started, 4))
+        except Exception as exc:  # without it browsers open the new tab page, as before: never a failure
+            self.log.warning("blank_session_failed", error=exc.__class__.__name__)
+        finally:
+            try:
+                self.manager.discard(BLANK_PROBE)
+            finally:
+                lock.release()
 
     # -- tests ---------------------------------------------------------------------------------------------
 

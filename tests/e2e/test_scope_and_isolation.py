@@ -59,7 +59,12 @@ def test_driver_scope_worker_shares_one_browser_per_worker_resets_it_and_replace
 
 
 NEW_BROWSER = '''
+def pages(driver):
+    return [t["url"] for t in driver.execute_cdp_cmd("Target.getTargets", {})["targetInfos"] if t["type"] == "page"]
+
+
 def test_a_leaves_pages_open(edge_driver, edge_profile, worker_id):
+    record("a-start", edge_profile, worker_id, pages=pages(edge_driver), handles=len(edge_driver.window_handles))
     assert signed_in(edge_driver)
     edge_driver.get(SITE + "/account?left-open-by=a")
     edge_driver.switch_to.new_window("tab")
@@ -68,25 +73,36 @@ def test_a_leaves_pages_open(edge_driver, edge_profile, worker_id):
 
 
 def test_b_gets_a_new_browser_with_none_of_them(edge_driver, edge_profile, worker_id):
-    pages = [t["url"] for t in edge_driver.execute_cdp_cmd("Target.getTargets", {})["targetInfos"]
-             if t["type"] == "page"]
-    record("b", edge_profile, worker_id, session=edge_driver.session_id, pages=pages,
-           handles=len(edge_driver.window_handles))
+    opened = pages(edge_driver)
+    handles = len(edge_driver.window_handles)
+    edge_driver.back()  # the restored blank tab has no history to go back to
+    record("b", edge_profile, worker_id, session=edge_driver.session_id, pages=opened, handles=handles,
+           after_back=edge_driver.current_url, blank_starts=edge_profile.metrics.get("blank_starts"))
     assert signed_in(edge_driver)
 '''
 
 
-def test_a_tests_browser_opens_none_of_the_pages_the_previous_tests_browser_left_open(
+@pytest.mark.parametrize("xdist", [[], ["-n", "1"]], ids=["one-process", "xdist"])
+def test_a_tests_browser_opens_one_blank_tab_and_none_of_the_pages_the_previous_tests_browser_left_open(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
-    plugin_env: dict[str, str],
+    plugin_env: dict[str, str], xdist: list[str],
 ) -> None:
     # The plugin starts browsers with --restore-last-session (the base's session cookies need it), which on its
     # own reopens the tabs the last browser on the clone had open: here, test a's pages in test b's browser.
-    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_new": NEW_BROWSER})
+    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_new": NEW_BROWSER}, *xdist)
     result.assert_outcomes(passed=2)
     assert records["a"]["session"] != records["b"]["session"]
     assert records["b"]["handles"] == 1
     assert not [url for url in records["b"]["pages"] if "left-open-by" in url], records["b"]["pages"]
+    # Browsers restore the run's blank session instead: one about:blank tab, not the new tab page (which costs a
+    # third of a browser's start-up CPU), and nothing to go back to. An xdist worker waits for the controller to
+    # make it; one process starts its first browser alongside instead, so only its later browsers are sure of it.
+    starts = ("a-start", "b") if xdist else ("b",)
+    for start in starts:
+        assert (records[start]["pages"], records[start]["handles"]) == (["about:blank"], 1), records[start]
+    assert records["b"]["after_back"] == "about:blank"
+    assert records["b"]["blank_starts"] == len(starts)
+    assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
 
 
 ISOLATION = '''

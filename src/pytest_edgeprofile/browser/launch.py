@@ -66,6 +66,19 @@ def reset_browser(driver: WebDriver) -> None:
     driver.get("about:blank")
 
 
+def leave_one_blank_tab(driver: WebDriver) -> bool:
+    """Open a new tab (about:blank, with no history) and close every other, so the session the browser saves
+    when it quits is that one tab; True when that is what is left."""
+    others = driver.window_handles
+    driver.switch_to.new_window("tab")
+    blank = driver.current_window_handle
+    for handle in others:
+        driver.switch_to.window(handle)
+        driver.close()
+    driver.switch_to.window(blank)
+    return driver.window_handles == [blank] and driver.current_url == "about:blank"
+
+
 def is_usable(driver: WebDriver) -> bool:
     """True when the browser answers and still has a window to work in."""
     try:

@@ -15,6 +15,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from .. import processes
 from ..errors import ProfileError
+from ..profile import blank_session
 from ..profile.clone import forget_open_tabs
 from ..profile.layout import LOCAL_STATE, PREFERENCES
 from ..profile.manager import ProfileManager, WorkerProfile
@@ -49,7 +50,7 @@ class Browsers:
     """The browsers of one worker: a new one per test, or one shared per worker; the verified one kept warm."""
 
     def __init__(self, settings: Settings, manager: ProfileManager, worker_id: str, retry: RetryConfig,
-                 locate: Callable[[], tuple[Path, Path]], log: Any) -> None:
+                 locate: Callable[[], tuple[Path, Path]], log: Any, first_start_waits: bool = True) -> None:
         self.settings = settings
         self.manager = manager
         self.worker_id = worker_id
@@ -62,6 +63,8 @@ class Browsers:
         # then starts no more browsers than a suite without the plugin would.
         self.warm: tuple[ChromiumDriver, str] | None = None
         self.driver_logs: dict[str, Path] = {}  # session id -> that browser's driver log, for failure artifacts
+        self.first_start_waits = first_start_waits  # for the run's blank session; not in the process making it
+        self.blank_settled = False
 
     def keep_warm(self, driver: ChromiumDriver, options: ChromiumOptions) -> None:
         self.warm = (driver, options_key(options))
@@ -162,11 +165,24 @@ class Browsers:
         log_path = self.manager.run.path / "logs" / f"{self.worker_id}-driver-{starts}.log"
         log_path.parent.mkdir(mode=0o700, exist_ok=True)
         forget_open_tabs(profile.profile_path)
+        self.give_blank_session(profile, starts)
         session = start_browser(self.settings.browser, options, driver_path, self.manager.run.path, log_path)
         self.driver_logs[session.session_id or ""] = log_path
         profile.metrics["browser_starts"] = starts
         self.log.info("start", seconds=round(time.perf_counter() - started, 4))
         return session
+
+    def give_blank_session(self, profile: WorkerProfile, starts: int) -> None:
+        """The run's blank session for the clone, so the browser opens about:blank (see profile.blank_session);
+        waited for once, with a deadline, while the controller is still making it."""
+        run = self.manager.run
+        if not self.blank_settled and (starts > 1 or self.first_start_waits):
+            started = time.perf_counter()
+            blank_session.wait_until_settled(run, self.retry.blank_session_timeout)
+            profile.metrics["blank_session_wait_seconds"] = round(time.perf_counter() - started, 4)
+            self.blank_settled = True
+        if blank_session.give(profile.profile_path, run):
+            profile.metrics["blank_starts"] = int(profile.metrics.get("blank_starts", 0)) + 1
 
     def reclone(self, profile: WorkerProfile, reason: str) -> None:
         """Replace this worker's clone with a fresh copy of the golden copy (same path, so options still hold)."""

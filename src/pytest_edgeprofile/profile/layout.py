@@ -27,6 +27,10 @@ NEVER_COPY = frozenset({"SingletonLock", "SingletonSocket", "SingletonCookie", "
 # never copied, and a clone's are dropped before each browser start, or --restore-last-session would reopen the
 # previous test's pages in the next test's browser.
 OPEN_TABS = ("Sessions", "Sessions_Encrypted", "Current Session", "Current Tabs", "Last Session", "Last Tabs")
+# Today's layout of the open tabs: Sessions/Session_<time> (the windows and tabs), Sessions/Tabs_<time> (recently
+# closed tabs, never kept).
+SESSIONS = "Sessions"
+SESSION_FILES = "Session_*"
 
 # Skipped inside the profile folder (relative paths, glob patterns allowed).
 PROFILE_SKIP = (

@@ -5,6 +5,7 @@
         .edgeprofile-run.json      the marker: run id, host, pid, start time
         golden/                    the trimmed golden copy (a user data dir)
         workers/<worker id>/       each worker's clone (a user data dir)
+        blank-session/             the saved tabs of a browser whose one tab is about:blank (see blank_session)
         locks/                     file locks shared by the run's processes
 """
 
@@ -70,6 +71,10 @@ class RunFolder:
     @property
     def workers(self) -> Path:
         return self.path / "workers"
+
+    @property
+    def blank_session(self) -> Path:
+        return self.path / "blank-session"
 
     def worker(self, worker_id: str) -> Path:
         return self.workers / worker_id

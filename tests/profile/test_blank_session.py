@@ -1,0 +1,91 @@
+"""The run's blank session: published whole, only the session file, given to clones, waited for with a deadline."""
+
+from __future__ import annotations
+
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from pytest_edgeprofile.profile import blank_session
+from pytest_edgeprofile.profile.run import RunFolder, new_run_id
+
+
+def saved_session(profile_path: Path) -> None:
+    """What a browser that quit leaves in Sessions/: two session files (older and newer) and closed tabs."""
+    sessions = profile_path / "Sessions"
+    sessions.mkdir(parents=True)
+    (sessions / "Session_13440000000000001").write_bytes(b"SNSS old")
+    (sessions / "Session_13440000000000002").write_bytes(b"SNSS about:blank")
+    (sessions / "Tabs_13440000000000002").write_bytes(b"SNSS recently closed http://site/?token=secret")
+
+
+def test_publish_keeps_only_the_newest_session_file_in_a_private_folder(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path / "root", new_run_id())
+    run.ensure()
+    saved_session(tmp_path / "probe" / "Default")
+    assert blank_session.publish(tmp_path / "probe" / "Default", run)
+    assert sorted(p.name for p in run.blank_session.iterdir()) == ["Session_13440000000000002"]
+    assert stat.S_IMODE(run.blank_session.stat().st_mode) == 0o700
+    assert [p.name for p in run.path.iterdir() if p.name.startswith(".blank")] == []  # no half-made folder left
+
+
+def test_nothing_is_published_without_a_session_file(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path / "root", new_run_id())
+    run.ensure()
+    (tmp_path / "probe" / "Default" / "Sessions").mkdir(parents=True)
+    assert not blank_session.publish(tmp_path / "probe" / "Default", run)
+    assert not run.blank_session.exists()
+    clone = tmp_path / "clone" / "Default"
+    clone.mkdir(parents=True)
+    assert not blank_session.give(clone, run)
+    assert not (clone / "Sessions").exists()  # the browser opens its new tab page, as without the plugin
+
+
+def test_a_removed_run_folder_is_not_made_again_by_a_late_publish(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path / "root", new_run_id())
+    saved_session(tmp_path / "probe" / "Default")
+    with pytest.raises(FileNotFoundError):
+        blank_session.publish(tmp_path / "probe" / "Default", run)
+    assert not run.path.exists()
+
+
+def test_a_clone_gets_the_blank_session(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path / "root", new_run_id())
+    run.ensure()
+    saved_session(tmp_path / "probe" / "Default")
+    blank_session.publish(tmp_path / "probe" / "Default", run)
+    clone = tmp_path / "clone" / "Default"
+    clone.mkdir(parents=True)
+    assert blank_session.give(clone, run)
+    assert {p.name: p.read_bytes() for p in (clone / "Sessions").iterdir()} == {
+        "Session_13440000000000002": b"SNSS about:blank"}
+
+
+def test_workers_wait_for_the_controller_until_it_publishes_or_the_deadline(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path / "root", new_run_id())
+    lock = blank_session.claim(run)
+    assert not blank_session.wait_until_settled(run, timeout=0.2)  # held, and the deadline passes: go without
+    saved_session(tmp_path / "probe" / "Default")
+
+    def controller() -> None:
+        blank_session.publish(tmp_path / "probe" / "Default", run)
+        lock.release()
+
+    waiting = threading.Event()
+    result: list[bool] = []
+    worker = threading.Thread(target=lambda: (waiting.set(), result.append(blank_session.wait_until_settled(run, 30))))
+    worker.start()
+    waiting.wait(10)
+    threading.Thread(target=controller).start()  # released by another thread than the one that claimed it
+    worker.join(30)
+    assert result == [True]
+
+
+def test_a_worker_that_starts_after_the_controller_is_done_does_not_wait(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path / "root", new_run_id())
+    blank_session.claim(run).release()
+    saved_session(tmp_path / "probe" / "Default")
+    blank_session.publish(tmp_path / "probe" / "Default", run)
+    assert blank_session.wait_until_settled(run, timeout=0)  # e.g. xdist's replacement for a crashed worker
