@@ -52,8 +52,8 @@ def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
         if "golden_files" in metrics:
             lines.append(
                 f"golden copy by {report['worker']}: {metrics['golden_files']} files, "
-                f"{float(metrics['golden_bytes']) / 1e6:.1f} MB kept, {metrics['skipped_files']} files / "
-                f"{float(metrics['skipped_bytes']) / 1e6:.1f} MB of caches skipped, "
+                f"{float(metrics['golden_bytes']) / 1e6:.1f} MB kept, {metrics['skipped_entries']} cache folders, "
+                "other profiles and lock files left out unread, "
                 f"{float(metrics['golden_seconds']):.2f} s"
             )
     ordered = [r for r in ordered if r.get("clone") or r.get("failure")]

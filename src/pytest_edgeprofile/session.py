@@ -175,8 +175,8 @@ class WorkerSession:
         golden = WorkerProfile("controller", run.golden, folder, ProfileType.GOLDEN, verification=result)
         if stats is not None:
             golden.metrics.update(golden_seconds=round(golden_seconds, 4), golden_files=stats.files,
-                                  golden_bytes=stats.bytes, skipped_files=stats.skipped_files,
-                                  skipped_bytes=stats.skipped_bytes, golden_method=stats.method)
+                                  golden_bytes=stats.bytes, skipped_entries=len(stats.skipped),
+                                  golden_method=stats.method)
             links = [link for link in stats.links_skipped if link.rsplit("/", 1)[-1] not in NEVER_COPY]
             if links:
                 golden.metrics["links_skipped"] = ", ".join(links)

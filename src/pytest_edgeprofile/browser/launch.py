@@ -7,7 +7,12 @@ import subprocess
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, WebDriverException
+from selenium.common.exceptions import (
+    NoAlertPresentException,
+    NoSuchWindowException,
+    UnexpectedAlertPresentException,
+    WebDriverException,
+)
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -53,17 +58,41 @@ def _user_data_dir(options: ChromiumOptions) -> Path | None:
     return None
 
 
+# The page loads the blank page itself: it stays in the page's renderer, where a browser-initiated load starts a
+# new one and parks the test's page in the back/forward cache (measured: 8 renderers after 12 tests instead of 2,
+# twice the CPU per reset). replace() also leaves no entry of the test's last page to go back to.
+BLANK_IN_PLACE = "location.replace('about:blank')"
+
+
 def reset_browser(driver: WebDriver) -> None:
-    """Between tests on a shared browser: alerts dismissed, extra windows closed, a blank page; the login stays."""
+    """Between tests on a shared browser: alerts dismissed, extra windows closed, a blank page; the login stays.
+
+    Raises when the browser cannot be reset (for example a "Leave site?" dialog): the caller replaces it.
+    """
     handles = driver.window_handles
-    for handle in reversed(handles):
-        driver.switch_to.window(handle)
-        with contextlib.suppress(NoAlertPresentException):
-            driver.switch_to.alert.dismiss()
-        if handle != handles[0]:
+    if len(handles) > 1:
+        for handle in reversed(handles[1:]):
+            driver.switch_to.window(handle)
+            _dismiss_alert(driver)
             driver.close()
-    driver.switch_to.window(handles[0])
-    driver.get("about:blank")
+        driver.switch_to.window(handles[0])
+    try:
+        driver.execute_script(BLANK_IN_PLACE)
+    except NoSuchWindowException:  # the test closed the window it was in; another one is left
+        driver.switch_to.window(handles[0])
+        driver.execute_script(BLANK_IN_PLACE)
+    except UnexpectedAlertPresentException:  # dismissed by the driver's default prompt handling, or here
+        _dismiss_alert(driver)
+        driver.execute_script(BLANK_IN_PLACE)
+    except WebDriverException:  # a page that runs no scripts: the driver loads the blank page instead
+        driver.get("about:blank")
+    if driver.current_url != "about:blank":  # waits for the load; raises if the page held it up with a dialog
+        driver.get("about:blank")
+
+
+def _dismiss_alert(driver: WebDriver) -> None:
+    with contextlib.suppress(NoAlertPresentException):
+        driver.switch_to.alert.dismiss()
 
 
 def leave_one_blank_tab(driver: WebDriver) -> bool:

@@ -32,8 +32,7 @@ class CopyStats:
 
     files: int = 0
     bytes: int = 0
-    skipped_files: int = 0
-    skipped_bytes: int = 0
+    skipped: list[str] = field(default_factory=list)  # entries left out, never read below (caches can be GBs)
     links_skipped: list[str] = field(default_factory=list)
     methods: dict[str, int] = field(default_factory=dict)  # how many files each way of copying did
     seconds: float = 0.0
@@ -50,18 +49,6 @@ class _Plan:
     files: list[tuple[str, int, int]] = field(default_factory=list)  # relative path, size, mode
 
 
-def _skipped_size(path: str) -> tuple[int, int]:
-    count = size = 0
-    for root, _dirs, files in os.walk(path, followlinks=False):
-        for name in files:
-            try:
-                size += os.lstat(os.path.join(root, name)).st_size
-                count += 1
-            except OSError:
-                pass
-    return count, size
-
-
 def _plan(src: Path, include: Include, stats: CopyStats) -> _Plan:
     plan = _Plan()
     pending = [""]
@@ -76,12 +63,9 @@ def _plan(src: Path, include: Include, stats: CopyStats) -> _Plan:
                     continue
                 is_dir = entry.is_dir(follow_symlinks=False)
                 if not include(rel, is_dir):
-                    if is_dir:
-                        count, size = _skipped_size(entry.path)
-                    else:
-                        count, size = 1, entry.stat(follow_symlinks=False).st_size
-                    stats.skipped_files += count
-                    stats.skipped_bytes += size
+                    # Not walked, not even to count: a daily profile's caches are thousands of files, and
+                    # reading them would make every run's start grow with the profile's size.
+                    stats.skipped.append(rel)
                 elif is_dir:
                     plan.dirs.append(rel)
                     pending.append(rel)

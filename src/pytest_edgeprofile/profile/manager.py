@@ -85,8 +85,7 @@ class ProfileManager:
                 golden_seconds=round(golden_seconds, 4),
                 golden_files=golden_stats.files,
                 golden_bytes=golden_stats.bytes,
-                skipped_files=golden_stats.skipped_files,
-                skipped_bytes=golden_stats.skipped_bytes,
+                skipped_entries=len(golden_stats.skipped),
             )
         return profile
 
