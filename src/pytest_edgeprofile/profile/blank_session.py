@@ -21,6 +21,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ..errors import CloneError
+from .copying import copy_tree
 from .layout import SESSION_FILES, SESSIONS
 from .run import RunFolder
 
@@ -38,10 +40,10 @@ def publish(profile_path: Path, run: RunFolder) -> bool:
     files = sorted((profile_path / SESSIONS).glob(SESSION_FILES))
     if not files:
         return False  # a browser that keeps its tabs elsewhere: its browsers open the new tab page as before
+    newest = files[-1].name  # a fresh clone has only one
     building = run.path / f".blank-session-{secrets.token_hex(4)}"
-    building.mkdir(mode=0o700)  # never parents: a run folder removed meanwhile stays removed
+    copy_tree(profile_path / SESSIONS, building, lambda rel, _is_dir: rel == newest)  # private, or nothing
     try:
-        shutil.copyfile(files[-1], building / files[-1].name)  # the newest; a fresh clone has only one
         building.rename(run.blank_session)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -64,8 +66,8 @@ def give(profile_path: Path, run: RunFolder) -> bool:
     """Before a browser starts on a clone whose open tabs were dropped: give it the run's blank session."""
     if not run.blank_session.is_dir():
         return False
-    sessions = profile_path / SESSIONS
-    sessions.mkdir(mode=0o700, exist_ok=True)
-    for source in run.blank_session.iterdir():
-        shutil.copyfile(source, sessions / source.name)
+    try:
+        copy_tree(run.blank_session, profile_path / SESSIONS)
+    except (OSError, CloneError):  # tabs that could not be dropped: the browser starts on what is there
+        return False
     return True
