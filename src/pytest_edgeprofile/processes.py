@@ -84,6 +84,21 @@ def is_alive(proc: psutil.Process) -> bool:
         return False
 
 
+def kind_of(proc: psutil.Process) -> str:
+    """For logs: "browser", the helper's ``--type=`` (renderer, gpu-process, utility, zygote ...), the
+    executable's name, or "exiting" for a process whose command line is already gone."""
+    try:
+        cmdline = proc.cmdline()
+    except (psutil.Error, OSError):
+        return "gone"
+    if not cmdline:
+        return "exiting"
+    for arg in cmdline[1:]:
+        if arg.startswith("--type="):
+            return arg.split("=", 1)[1]
+    return "browser" if any(arg.startswith("--user-data-dir=") for arg in cmdline) else Path(cmdline[0]).name
+
+
 def is_main_browser(proc: psutil.Process) -> bool:
     """The browser process proper: a live process with a ``--user-data-dir`` and no ``--type=`` (helpers have one)."""
     try:

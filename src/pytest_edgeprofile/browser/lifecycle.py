@@ -211,5 +211,8 @@ class Browsers:
         else:
             leftovers = [proc for proc in family if processes.is_alive(proc)]
         if leftovers:
+            started = time.perf_counter()
+            kinds = sorted(processes.kind_of(proc) for proc in leftovers)
             ended = processes.end_processes(leftovers, self.retry.cleanup_timeout)
-            self.log.warning("leftovers_ended", count=len(ended))
+            self.log.warning("leftovers_ended", count=len(ended), kinds=",".join(kinds),
+                             seconds=round(time.perf_counter() - started, 4))
