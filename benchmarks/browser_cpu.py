@@ -1,12 +1,14 @@
-"""CPU of one browser's whole life (start, first logged-in page, quit), with and without the plugin's flag.
+"""CPU of one browser's whole life (start, first logged-in page, quit), with and without what the plugin adds.
 
     python -m benchmarks.browser_cpu [--rounds 5]
 
 On a machine whose cores are all busy (`-n 6` on two cores), wall time is total CPU divided by the cores, so the
 CPU one browser burns is what a parallel run pays for it. Variants, one browser each per round:
 - bare: an empty profile, as `webdriver.Chrome()` starts it (the driver opens `data:,`);
-- clone: the plugin's options on a fresh clone of a logged-in profile;
-- clone without the flag: the same, without `--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup`.
+- clone: the plugin's options on a fresh clone of a logged-in profile, given the run's blank session (it opens
+  one about:blank tab);
+- clone on the new tab page: the same without the blank session (what a browser opens with nothing to restore);
+- clone without the flag: blank session, without `--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from selenium.webdriver.common.by import By
 
 from demo.baseprofile import CLOSED_NETWORK_ARGS, QUIET_ARGS, find_chromium, make_base_profile
 from demo.site import LoginSite
+from pytest_edgeprofile.browser.launch import leave_one_blank_tab
 from pytest_edgeprofile.browser.options import UNSEEN_UI_FEATURES, build_options, running_as_root_on_linux
+from pytest_edgeprofile.profile import blank_session
 from pytest_edgeprofile.profile.clone import make_clone
 from pytest_edgeprofile.profile.golden import ensure_golden
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id
@@ -68,18 +72,29 @@ def main() -> None:
         run = RunFolder(work / "clones", new_run_id())
         ensure_golden(base, "Default", run)
 
-        def clone_options(flag: bool) -> ChromiumOptions:
-            clone, _stats = make_clone(run, "bench")
+        def clone_options(flag: bool = True, blank: bool = True, worker: str = "bench") -> ChromiumOptions:
+            clone, _stats = make_clone(run, worker)
             options = build_options("chromium", Path(binary), clone, "Default", extra_args=CLOSED_NETWORK_ARGS,
                                     keyring=False)
             if not flag:
                 options.arguments.remove(UNSEEN_UI_FEATURES)
+            if blank:
+                blank_session.give(clone / "Default", run)
             return options
 
+        # The run's blank session, made as the plugin's controller makes it.
+        probe = webdriver.Chrome(options=clone_options(blank=False, worker="probe"),
+                                 service=webdriver.ChromeService(driver_path))
+        try:
+            leave_one_blank_tab(probe)
+        finally:
+            probe.quit()
+        blank_session.publish(run.worker("probe") / "Default", run)
         variants = {
             "bare": lambda: bare_options(binary),
-            "clone": lambda: clone_options(True),
-            "clone without the flag": lambda: clone_options(False),
+            "clone": lambda: clone_options(),
+            "clone on the new tab page": lambda: clone_options(blank=False),
+            "clone without the flag": lambda: clone_options(flag=False),
         }
         cpu: dict[str, list[float]] = {name: [] for name in variants}
         for round_no in range(args.rounds):
@@ -95,6 +110,7 @@ def main() -> None:
     for name, value in medians.items():
         print(f"  {name:<24} {value:6.3f}")
     print(f"  clone / bare                      {medians['clone'] / medians['bare']:6.2f}")
+    print(f"  clone / clone on the new tab page {medians['clone'] / medians['clone on the new tab page']:6.2f}")
     print(f"  clone / clone without the flag    {medians['clone'] / medians['clone without the flag']:6.2f}")
 
 

@@ -191,6 +191,13 @@ def with_descendants(processes: Iterable[psutil.Process]) -> list[psutil.Process
     return list(seen.values())
 
 
+def kill_now(processes: Iterable[psutil.Process]) -> None:
+    """SIGKILL (TerminateProcess) without waiting: for helpers that only have to die."""
+    for proc in processes:
+        with contextlib.suppress(psutil.Error, OSError):
+            proc.kill()
+
+
 def end_processes(processes: Iterable[psutil.Process], timeout: float = 5.0) -> list[int]:
     """Terminate the processes and their children, kill what is still alive after ``timeout``; the pids ended."""
     family = with_descendants(processes)
