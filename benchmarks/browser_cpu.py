@@ -101,17 +101,17 @@ def main() -> None:
             for name, make in variants.items():
                 seconds, heading = browser_cpu(make(), driver_path, f"{site.url}/account")
                 cpu[name].append(seconds)
-                print(f"  round {round_no + 1} {name:<24} {seconds:6.3f} CPU s  ({heading})", flush=True)
+                print(f"  round {round_no + 1} {name:<26} {seconds:6.3f} CPU s  ({heading})", flush=True)
     finally:
         site.stop()
         shutil.rmtree(work, ignore_errors=True)
     medians = {name: statistics.median(values) for name, values in cpu.items()}
     print(f"\nCPU seconds per browser (start, first page, quit), medians of {args.rounds} rounds")
     for name, value in medians.items():
-        print(f"  {name:<24} {value:6.3f}")
-    print(f"  clone / bare                      {medians['clone'] / medians['bare']:6.2f}")
-    print(f"  clone / clone on the new tab page {medians['clone'] / medians['clone on the new tab page']:6.2f}")
-    print(f"  clone / clone without the flag    {medians['clone'] / medians['clone without the flag']:6.2f}")
+        print(f"  {name:<26} {value:6.3f}")
+    print(f"  clone / bare                        {medians['clone'] / medians['bare']:6.2f}")
+    print(f"  clone / clone on the new tab page   {medians['clone'] / medians['clone on the new tab page']:6.2f}")
+    print(f"  clone / clone without the flag      {medians['clone'] / medians['clone without the flag']:6.2f}")
 
 
 if __name__ == "__main__":
