@@ -13,8 +13,8 @@ from .profile.manager import WorkerProfile
 COLUMNS = (
     ("worker", "worker"), ("clone s", "clone_seconds"), ("files", "clone_files"), ("MB", "clone_bytes"),
     ("how", "clone_method"), ("files s", "verify_files_seconds"), ("caps s", "verify_capabilities_seconds"),
-    ("auth s", "verify_auth_seconds"), ("starts", "browser_starts"), ("deaths", "browser_deaths"),
-    ("reclones", "reclones"), ("restores", "restores"), ("status", "status"),
+    ("auth s", "verify_auth_seconds"), ("starts", "browser_starts"), ("blank", "blank_starts"),
+    ("deaths", "browser_deaths"), ("reclones", "reclones"), ("restores", "restores"), ("status", "status"),
 )
 
 

@@ -119,6 +119,8 @@ def test_a_tests_browser_opens_one_blank_tab_and_none_of_the_pages_the_previous_
     # Every start restored it, but for the first without xdist (the browser verified in session setup, which the
     # options override here keeps from serving test a).
     assert records["b"]["blank_starts"] == records["b"]["starts"] - (0 if xdist else 1)
+    blank, starts = records["b"]["blank_starts"], records["b"]["starts"]
+    result.stdout.fnmatch_lines(["worker *  starts  blank  deaths*", f"* {starts} *{blank} *passed"])
     assert records["b"]["size"] == {"width": 1234, "height": 777}, "the restored window must not override options"
     assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
 
