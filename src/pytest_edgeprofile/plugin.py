@@ -133,8 +133,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 state.golden = session.check_golden(progress)
                 state.reports.append({"worker": "controller", "metrics": dict(state.golden.metrics),
                                       "verification": state.golden.verification.as_report()})
-                if settings.driver_scope == "test" or getattr(config.option, "dist", "no") != "no":
-                    # Not for one process with one browser: it would start two to save one new tab page.
+                if _runs_workers(config):
+                    # Now, while xdist starts the workers; without xdist once collection shows a test needs it.
                     state.blank_session = session.start_blank_session()
         except ProfileError as exc:
             _clean_up(config, state)
@@ -176,9 +176,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if config.getoption("collectonly"):
         return
     if any(set(FIXTURE_NAMES) & set(getattr(item, "fixturenames", ())) for item in session.items):
+        state = state_of(config)
+        if (state.is_controller and state.golden is not None and state.blank_session is None
+                and state.settings.driver_scope == "test"):
+            # One process with a browser per test (with one browser in all, it would start two to spare one new
+            # tab page): made alongside this process's first browser, for the later ones.
+            state.blank_session = state.session.start_blank_session()
         # A failure is kept by the session; each test that needs the clone reports it in one line.
         with contextlib.suppress(ProfileError):
-            state_of(config).session.prepare()
+            state.session.prepare()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -295,6 +301,11 @@ def _clean_up(config: pytest.Config, state: PluginState) -> None:
                                    ended=len(removal.ended_pids), seconds=round(time.perf_counter() - started, 4))
     except Exception as exc:  # cleanup must never turn a run into an error
         _say(config, f"edgeprofile: could not remove {run_path}: {exc}; the next run will remove it.")
+
+
+def _runs_workers(config: pytest.Config) -> bool:
+    """True in an xdist controller that will start workers (``-n N``, ``--dist``), set before our configure."""
+    return getattr(config.option, "dist", "no") != "no"
 
 
 def _route_sigterm_to_keyboard_interrupt() -> object:
