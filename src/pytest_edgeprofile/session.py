@@ -184,9 +184,10 @@ class WorkerSession:
         return golden
 
     def start_blank_session(self) -> threading.Thread:
-        """Controller, right before xdist starts the workers: make the run's blank session in the background
-        (see ``profile.blank_session``); each worker waits for it before its first browser. Without xdist, this
-        process's first browser starts alongside it instead of waiting, and the later ones restore it."""
+        """Controller, right before xdist starts the workers (without xdist: once collection shows a test needs a
+        browser): make the run's blank session in the background (see ``profile.blank_session``). Each worker
+        waits for it before its first browser; without xdist, this process's first browser starts alongside it
+        instead, and the later ones restore it."""
         self.browsers.first_start_waits = False
         lock = blank_session.claim(self.manager.run)
         thread = threading.Thread(target=self._make_blank_session, args=(lock,), name="edgeprofile-blank-session",
