@@ -3,8 +3,9 @@
 Browsers start on clones with --restore-last-session (session cookies need it), so they open what the last
 session left; with nothing to restore they open the new tab page, a WebUI page that cost a third of a browser's
 CPU from start to first page (measured on Chromium 156) and that on Edge loads MSN. The controller makes this
-session once per run on a throwaway clone while xdist starts the workers (``session.WorkerSession``), and every
-browser start restores it: each test's browser opens about:blank, as on chromedriver's own throwaway profiles.
+session once per run on a throwaway clone while xdist starts the workers (without xdist, alongside the first
+browser; ``session.WorkerSession.start_blank_session``), and every browser start restores it: each test's browser
+opens about:blank, as on chromedriver's own throwaway profiles.
 
     <run>/blank-session/Session_<time>   published whole, by renaming a finished folder into place
     <run>/locks/blank-session.lock        held by the controller until the session is published or given up
