@@ -17,15 +17,9 @@ from typing import Any
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from .profile.run import write_private
+
 SCREENSHOT, PAGE, CONSOLE, DRIVER_LOG, INFO = "screenshot.png", "page.html", "console.log", "driver.log", "info.json"
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``path`` readable by this user only (replacing an older file from an earlier run)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-    with open(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
 
 
 def folder_for(output: Path, nodeid: str) -> Path:

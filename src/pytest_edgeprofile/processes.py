@@ -96,17 +96,12 @@ def kind_of(proc: psutil.Process) -> str:
     for arg in cmdline[1:]:
         if arg.startswith("--type="):
             return arg.split("=", 1)[1]
-    return "browser" if any(arg.startswith("--user-data-dir=") for arg in cmdline) else Path(cmdline[0]).name
+    return "browser" if user_data_dir_of(cmdline) is not None else Path(cmdline[0]).name
 
 
 def is_main_browser(proc: psutil.Process) -> bool:
     """The browser process proper: a live process with a ``--user-data-dir`` and no ``--type=`` (helpers have one)."""
-    try:
-        cmdline = proc.cmdline()
-    except (psutil.Error, OSError):
-        return False
-    return (is_alive(proc) and user_data_dir_of(cmdline) is not None
-            and not any(arg.startswith("--type=") for arg in cmdline))
+    return kind_of(proc) == "browser" and is_alive(proc)
 
 
 def driver_family(driver: object) -> list[psutil.Process] | None:

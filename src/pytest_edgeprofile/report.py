@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .artifacts import write_private
 from .profile.manager import WorkerProfile
+from .profile.run import write_private
 
 COLUMNS = (
     ("worker", "worker"), ("clone s", "clone_seconds"), ("files", "clone_files"), ("MB", "clone_bytes"),

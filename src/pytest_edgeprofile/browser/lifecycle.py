@@ -199,11 +199,11 @@ class Browsers:
     def quit(self, driver: WebDriver, profile: WorkerProfile) -> None:
         """Quit a browser; one that died under its test is counted and its leftovers ended, never an error."""
         family = processes.driver_family(driver)
+        kinds = {proc.pid: processes.kind_of(proc) for proc in family or ()}  # while command lines can be read
         if family is None:  # a driver whose process is unknown: look for the browser by its command line
             alive = bool(processes.main_browser_processes(profile.user_data_dir))
         else:
-            alive = any(processes.is_main_browser(proc) for proc in family)
-        kinds = {proc.pid: processes.kind_of(proc) for proc in family or ()}  # while command lines can be read
+            alive = any(kinds[proc.pid] == "browser" and processes.is_alive(proc) for proc in family)
         if not alive:
             # Died under its test (crash, OOM, killed): the next test starts a new one as usual.
             profile.metrics["browser_deaths"] = int(profile.metrics.get("browser_deaths", 0)) + 1

@@ -31,16 +31,14 @@ from .layout import (
     read_json,
     trim_local_state,
 )
-from .run import RunFolder
+from .run import RunFolder, write_private
 
 GOLDEN_LOCK_TIMEOUT = 600.0
 
 
 def write_private_json(path: Path, data: dict[str, Any]) -> None:
     """Write a browser JSON file into a copy (never into the base), readable by this user only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-    with open(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, separators=(",", ":"))
+    write_private(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
 
 def golden_filter(profile_folder: str) -> Include:
@@ -94,9 +92,8 @@ def ensure_golden(
                 # Verified once, before any worker clones it: against the base's own Local State and files.
                 verify_files(building, base.profile.folder, base.user_data_dir)
             except ProfileError as exc:
-                if not getattr(exc, "critical", True):
-                    pass  # e.g. a damaged autofill database: every clone's own check reports it as degraded
-                else:
+                # A non-critical failure (e.g. a damaged autofill database) is reported by each clone's own check.
+                if getattr(exc, "critical", True):
                     shutil.rmtree(building, ignore_errors=True)
                     reason = str(exc).replace(str(building), str(base.user_data_dir))
                     error = VerificationError(

@@ -52,6 +52,14 @@ def ensure_private_dir(path: Path) -> None:
             os.chmod(path, 0o700)
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``path`` readable by this user only (replacing an older file, whatever its permissions)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    with open(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o600)
+
+
 @dataclass(frozen=True)
 class RunFolder:
     """The folder of one run; its paths are fixed by the run id, so every worker finds the same ones."""
