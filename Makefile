@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench lint typecheck browser-deps test-deps clean
+.PHONY: demo test bench lint typecheck browser-deps test-deps dist clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,17 @@ demo: $(VENV)/.installed browser-deps
 bench: $(VENV)/.installed test-deps
 	$(PY) -m benchmarks.run
 
+# actionlint checks the CI workflow (the runners' matrix cannot be run here); ruff format --check keeps one layout.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests demo benchmarks examples
+	$(VENV)/bin/ruff format --check src tests demo benchmarks examples
+	$(VENV)/bin/actionlint .github/workflows/ci.yml
+
+# The sdist and wheel a release would upload, checked by twine (tests/test_package.py installs the wheel).
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) -m build --outdir dist
+	$(VENV)/bin/twine check --strict dist/*
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
@@ -46,4 +55,4 @@ test: $(VENV)/.installed test-deps lint typecheck
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) demo/.profile edgeprofile-results .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo/.profile edgeprofile-results .pytest_cache .mypy_cache .ruff_cache dist build
