@@ -37,10 +37,16 @@ def find_chromium() -> tuple[str, str]:
 
 
 def make_base_profile(user_data_dir: Path, site_url: str, *, binary: str | None = None,
-                      driver: str | None = None, profile_directory: str = "Default", timeout: float = 30.0) -> Path:
-    """Sign in to ``site_url`` in a real browser on ``user_data_dir`` and close it cleanly."""
+                      driver: str | None = None, profile_directory: str = "Default", timeout: float = 30.0,
+                      browser: str = "chromium") -> Path:
+    """Sign in to ``site_url`` in a real browser on ``user_data_dir`` and close it cleanly.
+
+    ``browser`` is the plugin's name for it (chromium, chrome or edge): Edge is driven through msedgedriver.
+    """
     found_binary, found_driver = find_chromium() if not (binary and driver) else (binary, driver)
-    options = webdriver.ChromeOptions()
+    options: webdriver.ChromeOptions | webdriver.EdgeOptions = (
+        webdriver.EdgeOptions() if browser == "edge" else webdriver.ChromeOptions()
+    )
     options.binary_location = binary or found_binary
     options.add_argument(f"--user-data-dir={user_data_dir}")
     options.add_argument(f"--profile-directory={profile_directory}")
@@ -51,22 +57,39 @@ def make_base_profile(user_data_dir: Path, site_url: str, *, binary: str | None 
         options.add_argument("--no-sandbox")
     # A user's own browser runs without the driver's throwaway-profile switches; so does this one.
     options.add_experimental_option("excludeSwitches", ["password-store", "use-mock-keychain"])
-    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(driver or found_driver))
+    session: webdriver.Chrome | webdriver.Edge
+    if isinstance(options, webdriver.EdgeOptions):
+        session = webdriver.Edge(options=options, service=webdriver.EdgeService(driver or found_driver))
+    else:
+        session = webdriver.Chrome(options=options, service=webdriver.ChromeService(driver or found_driver))
     try:
-        browser.get(f"{site_url}/login")
-        browser.find_element(By.ID, "username").send_keys(USERNAME)
-        browser.find_element(By.ID, "password").send_keys(PASSWORD)
-        browser.find_element(By.ID, "sign-in").click()
-        WebDriverWait(browser, timeout).until(expected_conditions.presence_of_element_located((By.ID, "account")))
+        session.get(f"{site_url}/login")
+        session.find_element(By.ID, "username").send_keys(USERNAME)
+        session.find_element(By.ID, "password").send_keys(PASSWORD)
+        session.find_element(By.ID, "sign-in").click()
+        WebDriverWait(session, timeout).until(expected_conditions.presence_of_element_located((By.ID, "account")))
     finally:
-        browser.quit()
-    # The profile is only safe to copy once the browser has really exited and released its lock.
+        session.quit()
+    # The profile is only safe to copy once the browser has really exited and released its lock (Windows:
+    # "lockfile", held open while the browser runs; elsewhere the SingletonLock link).
+    lock = user_data_dir / ("lockfile" if sys.platform == "win32" else "SingletonLock")
     deadline = time.monotonic() + timeout
-    while os.path.lexists(user_data_dir / "SingletonLock"):
+    while os.path.lexists(lock) and _held(lock):
         if time.monotonic() > deadline:
             raise TimeoutError(f"the browser on {user_data_dir} did not exit within {timeout:.0f} s")
         time.sleep(0.05)
     return user_data_dir
+
+
+def _held(lock: Path) -> bool:
+    """Whether a browser still holds ``lock``: on Windows a closed browser's lockfile stays, but can be removed."""
+    if sys.platform != "win32":
+        return True
+    try:
+        lock.unlink()
+    except OSError:
+        return True
+    return False
 
 
 def main() -> None:

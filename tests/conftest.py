@@ -1,4 +1,8 @@
-"""Real parts for the suite: Chromium and its driver, the login site, a base profile made by logging in."""
+"""Real parts for the suite: the browser under test and its driver, the login site, a base profile made by logging in.
+
+The browser is chosen by one switch, ``EDGEPROFILE_TEST_BROWSER`` (chromium by default; chrome or edge in the CI
+workflow's jobs): see tests/support/browsers.py. Tests that start it are marked ``browser`` automatically.
+"""
 
 from __future__ import annotations
 
@@ -14,22 +18,55 @@ import pytest
 
 from demo.baseprofile import CLOSED_NETWORK_ARGS, make_base_profile
 from demo.site import LoginSite
+from pytest_edgeprofile.browser.options import running_as_root_on_linux
+from pytest_edgeprofile.errors import ProfileError
+from tests.support.browsers import (
+    SWITCH,
+    TEST_BROWSER,
+    BrowserUnderTest,
+    resolve_test_browser,
+    switch_value,
+    user_data_lock,
+)
 from tests.support.checks import wait_for
 
 # The network here is closed: these keep Chromium from trying to reach it at every start.
 QUIET_LIST = list(CLOSED_NETWORK_ARGS)
 QUIET_ARGS = shlex.join(QUIET_LIST)  # as PYTEST_EDGEPROFILE_ARG, which the plugin splits like a shell
 STANDINS = Path(__file__).parent / "standins"
+# Fixtures that start the browser under test: a test using any of them is marked `browser`.
+BROWSER_FIXTURES = frozenset({"browser_under_test", "chromium", "base_profile", "base_copy", "running_browser",
+                              "daily_base"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        switch_value()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`-m browser` selects exactly the tests that start a real browser (the CI workflow runs them apart)."""
+    for item in items:
+        if BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
-def chromium() -> tuple[Path, Path]:
-    """The local Chromium and chromedriver; the suite fails loudly without them (make test installs them)."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not binary or not driver:
-        pytest.fail("chromium and chromedriver are not installed: run `make test` (it installs them)", pytrace=False)
-    return Path(binary), Path(driver)
+def browser_under_test() -> BrowserUnderTest:
+    """The browser EDGEPROFILE_TEST_BROWSER names (chromium by default) and its driver, found like the plugin does."""
+    try:
+        return resolve_test_browser(TEST_BROWSER)
+    except ProfileError as exc:
+        hint = " `make test` installs Chromium and chromedriver." if TEST_BROWSER == "chromium" else ""
+        pytest.fail(f"{SWITCH}={TEST_BROWSER}: {exc}{hint}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_under_test: BrowserUnderTest) -> tuple[Path, Path]:
+    """(binary, driver) of the browser under test: Chromium and chromedriver unless EDGEPROFILE_TEST_BROWSER says."""
+    return browser_under_test.binary, browser_under_test.driver
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +79,11 @@ def login_site() -> Iterator[LoginSite]:
 
 @pytest.fixture(scope="session")
 def base_profile(tmp_path_factory: pytest.TempPathFactory, login_site: LoginSite,
-                 chromium: tuple[Path, Path]) -> Path:
-    """A user data dir whose Default profile really signed in to the login site with Chromium."""
+                 browser_under_test: BrowserUnderTest) -> Path:
+    """A user data dir whose Default profile really signed in to the login site with the browser under test."""
     root = tmp_path_factory.mktemp("base") / "User Data"
-    return make_base_profile(root, login_site.url, binary=str(chromium[0]), driver=str(chromium[1]))
+    return make_base_profile(root, login_site.url, binary=str(browser_under_test.binary),
+                             driver=str(browser_under_test.driver), browser=browser_under_test.kind)
 
 
 @pytest.fixture
@@ -58,11 +96,11 @@ def base_copy(tmp_path: Path, base_profile: Path) -> Path:
 
 @pytest.fixture
 def running_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[subprocess.Popen[bytes]]:
-    """The user's own Chromium, open on the base (ended by the test, never by the plugin)."""
-    args = [str(chromium[0]), f"--user-data-dir={base_copy}", "--headless=new", "--no-sandbox",
-            *QUIET_LIST, "about:blank"]
+    """The user's own browser, open on the base (ended by the test, never by the plugin)."""
+    sandbox = ["--no-sandbox"] if running_as_root_on_linux() else []
+    args = [str(chromium[0]), f"--user-data-dir={base_copy}", "--headless=new", *sandbox, *QUIET_LIST, "about:blank"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert wait_for(lambda: os.path.lexists(base_copy / "SingletonLock"), 20), "chromium did not start"
+    assert wait_for(lambda: os.path.lexists(user_data_lock(base_copy)), 20), f"{TEST_BROWSER} did not start"
     yield proc
     proc.terminate()
     proc.wait(10)
@@ -95,4 +133,4 @@ def plugin_env(monkeypatch: pytest.MonkeyPatch, login_site: LoginSite) -> dict[s
 
 
 def pytest_report_header() -> str:
-    return f"python {sys.version.split()[0]}; chromium {shutil.which('chromium')}"
+    return f"python {sys.version.split()[0]}; browser under test ({SWITCH}): {TEST_BROWSER}"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import QUIET_ARGS
+from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import leftover_processes
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ def test_example_suite_passes(name: str, base_profile: Path, tmp_path: Path) -> 
     env["PYTEST_EDGEPROFILE_ARG"] = QUIET_ARGS
     done = subprocess.run(
         [sys.executable, "-m", "pytest", f"examples/{name}", *args, "-p", "no:cacheprovider", "-q",
-         "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base_profile),
+         "--edgeprofile-browser", TEST_BROWSER, "--edgeprofile-user-data-dir", str(base_profile),
          "--edgeprofile-clone-root", str(clone_root), "--edgeprofile-output", str(tmp_path / "results")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )

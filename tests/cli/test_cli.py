@@ -31,6 +31,7 @@ from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id
 from tests.conftest import QUIET_ARGS, QUIET_LIST
+from tests.support.browsers import TEST_BROWSER
 
 IDLE = "import time; time.sleep(120)"  # a stand-in browser left by a killed run: runs until ended
 
@@ -58,7 +59,7 @@ def display_name(user_data_dir: Path) -> str:
 
 
 def chromium_args(user_data_dir: Path, chromium: tuple[Path, Path], clone_root: Path) -> list[str]:
-    return ["--browser", "chromium", "--user-data-dir", str(user_data_dir), "--binary", str(chromium[0]),
+    return ["--browser", TEST_BROWSER, "--user-data-dir", str(user_data_dir), "--binary", str(chromium[0]),
             "--driver", str(chromium[1]), "--clone-root", str(clone_root)]
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browsers import TEST_BROWSER
+
 INNER_TESTS = '''
 import json
 import os
@@ -72,15 +74,15 @@ def record(name, profile, worker_id, **extra):
 
 def run_files(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path,
               files: dict[str, str], *args: str) -> tuple[pytest.RunResult, dict[str, dict[str, object]]]:
-    """Run inner test modules (each ``HEADER`` + body) on chromium against ``base``; returns the result and the
-    records the tests wrote (``record(name, ...)``), by name."""
+    """Run inner test modules (each ``HEADER`` + body) on the browser under test against ``base``; returns the
+    result and the records the tests wrote (``record(name, ...)``), by name."""
     records = pytester.path / "records"
     records.mkdir(exist_ok=True)
     monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
     pytester.makepyfile(**{name: HEADER + body for name, body in files.items()})
     pytester.makeini("[pytest]\nfilterwarnings = error\n")
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base),
+        "-p", "no:cacheprovider", "--edgeprofile-browser", TEST_BROWSER, "--edgeprofile-user-data-dir", str(base),
         "--edgeprofile-clone-root", str(clone_root), *args,
     )
     return result, {p.stem: json.loads(p.read_text()) for p in records.glob("*.json")}

@@ -22,6 +22,7 @@ import pytest
 
 from demo.baseprofile import make_base_profile
 from demo.site import LoginSite
+from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest
 
 pytestmark = pytest.mark.browser
@@ -51,7 +52,7 @@ NO_SETPRIV = AS_ROOT and shutil.which("setpriv") is None
 def run_inner_with_file_modes(pytester: pytest.Pytester, base: Path, clone_root: Path) -> pytest.RunResult:
     """Like ``run_inner``, in a process that file modes really apply to (root without DAC override)."""
     command = [sys.executable, "-m", "pytest", "--basetemp", str(pytester.path / "basetemp"), "-p", "no:cacheprovider",
-               "-n", "2", "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base),
+               "-n", "2", "--edgeprofile-browser", TEST_BROWSER, "--edgeprofile-user-data-dir", str(base),
                "--edgeprofile-clone-root", str(clone_root)]
     if AS_ROOT:
         command = ["setpriv", f"--inh-caps={DAC_CAPS}", f"--bounding-set={DAC_CAPS}", "--", *command]
@@ -59,10 +60,10 @@ def run_inner_with_file_modes(pytester: pytest.Pytester, base: Path, clone_root:
 
 
 def run_inner(pytester: pytest.Pytester, base: Path, clone_root: Path, *args: str) -> pytest.RunResult:
-    """An inner ``pytest -n 2`` on chromium with ``base`` and ``clone_root``, plus the case's own options."""
+    """An inner ``pytest -n 2`` on the browser under test with ``base`` and ``clone_root``, plus the case's options."""
     return pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-n", "2",
-        "--edgeprofile-browser", "chromium",
+        "--edgeprofile-browser", TEST_BROWSER,
         "--edgeprofile-user-data-dir", str(base),
         "--edgeprofile-clone-root", str(clone_root),
         *args,
@@ -144,7 +145,8 @@ def unknown_channel(base: Path, root: Path, tmp: Path) -> Case:
 
 def channel_chromium_lacks(base: Path, root: Path, tmp: Path) -> Case:
     return Case(base, root, "chromium has no 'beta' channel; use channel 'stable' (browser from "
-                "--edgeprofile-browser, channel from --edgeprofile-channel).", ["--edgeprofile-channel", "beta"])
+                "--edgeprofile-browser, channel from --edgeprofile-channel).",
+                ["--edgeprofile-browser", "chromium", "--edgeprofile-channel", "beta"])
 
 
 def binary_missing(base: Path, root: Path, tmp: Path) -> Case:
@@ -364,7 +366,7 @@ def test_the_sentence_says_where_a_bad_path_or_profile_came_from(
     plugin_env: dict[str, str], setting: str,
 ) -> None:
     pytester.makepyfile(MUST_NOT_RUN)
-    args = ["-p", "no:cacheprovider", "-n", "2", "--edgeprofile-browser", "chromium"]
+    args = ["-p", "no:cacheprovider", "-n", "2", "--edgeprofile-browser", TEST_BROWSER]
     if setting != "user-data-dir from env":
         args += ["--edgeprofile-user-data-dir", str(base_copy)]
     if setting != "clone-root from env":
@@ -450,7 +452,7 @@ def test_spaces_non_ascii_and_long_paths_work_by_folder_and_by_display_name(
     base = tmp_path / ("Jürgen's profile " + "x" * 120) / "deeper folder" / "User Data"
     assert len(str(base)) > 200
     make_base_profile(base, login_site.url, binary=str(chromium[0]), driver=str(chromium[1]),
-                      profile_directory="Profile 1")
+                      profile_directory="Profile 1", browser=TEST_BROWSER)
     display = json.loads((base / "Local State").read_text(encoding="utf-8"))["profile"]["info_cache"]["Profile 1"]
     display_name = display["name"]
     assert display_name and display_name != "Profile 1"
@@ -463,7 +465,7 @@ def test_spaces_non_ascii_and_long_paths_work_by_folder_and_by_display_name(
 
         result.assert_outcomes(passed=3)
         assert report_header(result, "edgeprofile: browser") == [
-            f"edgeprofile: browser chromium (--edgeprofile-browser), base {base} profile {wanted} (checked), "
+            f"edgeprofile: browser {TEST_BROWSER} (--edgeprofile-browser), base {base} profile {wanted} (checked), "
             f"clone root {clone_root} (--edgeprofile-clone-root)"
         ]
         assert list(clone_root.iterdir()) == [], f"a run folder was left behind ({wanted})"

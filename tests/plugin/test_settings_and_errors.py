@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browsers import TEST_BROWSER
+
 PLAIN_TEST = "def test_plain():\n    assert True\n"
 
 
@@ -114,7 +116,7 @@ def test_a_missing_base_stops_the_run_before_any_worker_or_test(
 
 def test_a_missing_driver_is_one_sentence(pytester: pytest.Pytester, base_profile: Path, tmp_path: Path) -> None:
     pytester.makepyfile(PLAIN_TEST)
-    result = run(pytester, "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base_profile),
+    result = run(pytester, "--edgeprofile-browser", TEST_BROWSER, "--edgeprofile-user-data-dir", str(base_profile),
                  "--edgeprofile-driver", str(tmp_path / "no-driver"), "--edgeprofile-clone-root", str(tmp_path / "c"))
     assert_one_sentence_error(
         result, f"the driver {tmp_path / 'no-driver'} (from --edgeprofile-driver) does not exist; fix the path or "
