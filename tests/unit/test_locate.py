@@ -14,10 +14,10 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.selenium_manager import SeleniumManager
 
 from pytest_edgeprofile import platforms
-from pytest_edgeprofile.browser.locate import find_binary, find_driver, selenium_manager_driver
+from pytest_edgeprofile.browser.locate import find_binary, find_driver, find_local_driver, selenium_manager_driver
 from pytest_edgeprofile.errors import BrowserNotFoundError
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the stand-in executables are POSIX shell scripts")
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="on Windows: the stand-in executables are POSIX shell scripts")
 
 CHROMEDRIVER = platforms.driver_name("chromium")
 
@@ -265,3 +265,106 @@ def test_selenium_manager_without_a_driver_path(manager: FakeManager, browser: P
     assert str(info.value) == (
         f"Selenium Manager returned no {platforms.driver_name('edge')}; set --edgeprofile-driver."
     )
+
+
+# --- the CI runner's driver folders, a browser or driver of the wrong kind, another browser installed ----------
+
+
+@pytest.mark.parametrize(("browser_name", "variable"), [("edge", "EDGEWEBDRIVER"), ("chrome", "CHROMEWEBDRIVER")])
+def test_the_runner_driver_folder_is_looked_in_after_path(
+    tmp_path: Path, browser: Path, manager: FakeManager, browser_name: str, variable: str
+) -> None:
+    name = platforms.driver_name(browser_name)
+    in_folder = executable(tmp_path / "runner drivers" / name)
+    env = {"PATH": str(tmp_path / "empty"), variable: str(in_folder.parent)}
+    assert find_driver(browser_name, browser, env=env) == in_folder
+    on_path = executable(tmp_path / "bin" / name)
+    assert find_driver(browser_name, browser, env={**env, "PATH": str(on_path.parent)}) == on_path
+    assert manager.calls == []
+
+
+def test_chromium_does_not_take_the_runners_chrome_driver(tmp_path: Path, browser: Path) -> None:
+    """The runner's chromedriver matches its Chrome, not a Chromium of another version."""
+    folder = executable(tmp_path / "runner" / CHROMEDRIVER).parent
+    env = {"PATH": str(tmp_path / "none"), "CHROMEWEBDRIVER": str(folder)}
+    assert find_local_driver("chromium", browser, env=env) is None
+
+
+def test_a_chromium_binary_for_edge_is_one_sentence(tmp_path: Path) -> None:
+    binary = executable(tmp_path / "bin" / "chromium")
+    with pytest.raises(BrowserNotFoundError) as info:
+        find_binary("edge", "stable", binary, "--edgeprofile-binary")
+    assert str(info.value) == (
+        f"the browser executable {binary} (from --edgeprofile-binary) is Chromium, but the browser setting is "
+        "'edge', which drives Microsoft Edge; set --edgeprofile-browser chromium to run it, or point "
+        "--edgeprofile-binary at Microsoft Edge."
+    )
+
+
+def test_an_edge_binary_for_chrome_is_refused_and_a_link_is_judged_by_its_target(tmp_path: Path) -> None:
+    target = executable(tmp_path / "opt" / "msedge")
+    link = tmp_path / "bin" / "my-browser"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    with pytest.raises(BrowserNotFoundError, match=r"is Microsoft Edge, but the browser setting is 'chrome'.*"
+                       r"--edgeprofile-browser edge to run it"):
+        find_binary("chrome", "stable", link, "env PYTEST_EDGEPROFILE_BINARY")
+
+
+@pytest.mark.parametrize("name", ["chrome", "my-wrapper", "google-chrome"])
+def test_names_of_the_same_family_or_that_say_nothing_pass(tmp_path: Path, name: str) -> None:
+    binary = executable(tmp_path / "bin" / name)
+    assert find_binary("chromium", "stable", binary, "--edgeprofile-binary") == binary
+
+
+def test_chromedriver_for_edge_is_one_sentence(tmp_path: Path, browser: Path) -> None:
+    driver = executable(tmp_path / "drivers" / "chromedriver")
+    with pytest.raises(BrowserNotFoundError) as info:
+        find_driver("edge", browser, driver, "--edgeprofile-driver")
+    assert str(info.value) == (
+        f"the driver {driver} (from --edgeprofile-driver) is chromedriver, which drives Google Chrome and Chromium, "
+        f"but the browser setting is 'edge'; point --edgeprofile-driver at {platforms.driver_name('edge')} (matching "
+        "the browser's version), or set --edgeprofile-browser chrome|chromium."
+    )
+
+
+def test_msedgedriver_for_chromium_is_one_sentence(tmp_path: Path, browser: Path) -> None:
+    driver = executable(tmp_path / "drivers" / "msedgedriver")
+    with pytest.raises(BrowserNotFoundError) as info:
+        find_local_driver("chromium", browser, driver, "edgeprofile_driver in pytest.ini")
+    assert str(info.value) == (
+        f"the driver {driver} (from edgeprofile_driver in pytest.ini) is msedgedriver, which drives Microsoft Edge, "
+        f"but the browser setting is 'chromium'; point --edgeprofile-driver at {CHROMEDRIVER} (matching the "
+        "browser's version), or set --edgeprofile-browser edge."
+    )
+
+
+def test_edge_missing_but_chromium_installed_names_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    chromium = executable(tmp_path / "usr" / "bin" / "chromium")
+    installed = {"chromium": [chromium]}
+    monkeypatch.setattr(platforms, "binary_candidates",
+                        lambda browser, *a, **k: installed.get(browser, [tmp_path / "none" / browser]))
+    monkeypatch.setattr(platforms, "binary_names_on_path", lambda browser, *a, **k: [f"no-{browser}-here"])
+    with pytest.raises(BrowserNotFoundError) as info:
+        find_binary("edge", "stable", env={"PATH": str(tmp_path / "empty")})
+    assert str(info.value) == (
+        f"no edge (stable) executable found (tried {tmp_path / 'none' / 'edge'}, no-edge-here), but Chromium "
+        f"({chromium}) is installed: run it with --edgeprofile-browser chromium, or install Microsoft Edge."
+    )
+    chrome = executable(tmp_path / "opt" / "google" / "chrome" / "chrome")
+    installed["chrome"] = [chrome]
+    with pytest.raises(BrowserNotFoundError, match=r"but Google Chrome \(.*\) and Chromium \(.*\) are installed: "
+                       r"run it with --edgeprofile-browser chrome\|chromium, or install Microsoft Edge\.$"):
+        find_binary("edge", "stable", env={"PATH": str(tmp_path / "empty")})
+
+
+def test_the_selenium_manager_lock_is_private_and_not_left_behind(
+    tmp_path: Path, manager: FakeManager, browser: Path
+) -> None:
+    lock_path = tmp_path / "clones" / "selenium-manager.lock"
+    lock_path.parent.mkdir()
+    modes: list[int] = []
+    manager.answer = lambda: modes.append(lock_path.stat().st_mode & 0o777) or {"driver_path": str(tmp_path / "d")}
+    assert selenium_manager_driver("chromium", browser, lock_path) == tmp_path / "d"
+    assert modes == [0o600]
+    assert list(lock_path.parent.iterdir()) == []
