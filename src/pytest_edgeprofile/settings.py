@@ -165,8 +165,9 @@ def _parse(spec: Spec, raw: object, source: str, base_dir: Path) -> object:
             )
         return value
     if spec.kind == "path":
+        # Normalised (no "work/../prof") so messages and the report header show the folder a person recognises.
         path = Path(os.path.expandvars(text)).expanduser()
-        return path if path.is_absolute() else (base_dir / path)
+        return Path(os.path.normpath(path if path.is_absolute() else (base_dir / path)))
     return text
 
 

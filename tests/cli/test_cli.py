@@ -21,11 +21,12 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from demo.site import PASSWORD, SESSION_COOKIE, USERNAME, LoginSite
-from pytest_edgeprofile import __version__
+from pytest_edgeprofile import __version__, platforms
 from pytest_edgeprofile.browser.launch import is_usable
 from pytest_edgeprofile.cli import login, main
 from pytest_edgeprofile.cli.common import in_cli_words, load_settings
 from pytest_edgeprofile.cli.doctor import check_app_bound
+from pytest_edgeprofile.errors import ProfileError
 from pytest_edgeprofile.processes import processes_using
 from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden
@@ -139,11 +140,15 @@ def test_doctor_names_a_missing_user_data_dir(chromium: tuple[Path, Path], tmp_p
     missing = tmp_path / "no such" / "User Data"
     done = cli("doctor", *chromium_args(missing, chromium, tmp_path / "clones"))
     assert done.returncode == 1
+    page = "edge://version" if TEST_BROWSER == "edge" else "chrome://version"
     expected = (f"user data dir: the base user data dir {missing} (from --user-data-dir) does not exist; set "
-                "--user-data-dir to the browser's 'User Data' folder (edge://version shows it as the parent of "
+                f"--user-data-dir to the browser's 'User Data' folder ({page} shows it as the parent of "
                 "'Profile path').")
     assert f"FAIL  {expected}" in done.stdout.splitlines()
-    assert done.stderr == f"edgeprofile: {expected}\n"
+    assert done.stdout.count(str(missing)) == 1, "each failure is said once"
+    assert done.stderr == (
+        "edgeprofile: doctor: 1 check failed (user data dir); their FAIL lines say what to do.\n"
+    )
 
 
 @pytest.mark.browser
@@ -156,7 +161,7 @@ def test_doctor_names_the_browser_that_holds_the_base(
     fail = [line for line in done.stdout.splitlines() if line.startswith("FAIL")]
     assert len(fail) == 1 and fail[0].startswith(f"FAIL  base in use: pid {pid} ("), done.stdout
     assert f"holds {base_copy}; close that browser" in fail[0]
-    assert done.stderr.startswith(f"edgeprofile: base in use: pid {pid} (")
+    assert done.stderr == "edgeprofile: doctor: 1 check failed (base in use); their FAIL lines say what to do.\n"
     assert running_browser.poll() is None, "doctor must not disturb the user's browser"
 
 
@@ -185,6 +190,24 @@ def test_doctor_reports_a_missing_driver_and_never_asks_selenium_manager(
                     "to download one, which doctor never does: install the chromedriver matching the browser's "
                     "version and put it on PATH, or set --driver.")
     assert expected in lines
+
+
+@pytest.mark.skipif(os.name == "nt", reason="on Windows: the stand-in browser is a POSIX shell script")
+def test_doctor_names_a_browser_of_the_wrong_kind_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    browser = tmp_path / "bin" / "chromium"
+    browser.parent.mkdir()
+    browser.write_text("#!/bin/sh\necho Chromium 1.2.3\n")
+    browser.chmod(0o755)
+    monkeypatch.setenv("PATH", str(browser.parent))
+    assert main(["doctor", "--browser", "edge", "--binary", str(browser), "--clone-root", str(tmp_path / "c")]) == 1
+    out, err = capsys.readouterr()
+    expected = (f"FAIL  browser: the browser executable {browser} (from --binary) is Chromium, but the browser "
+                "setting is 'edge', which drives Microsoft Edge; set --browser chromium to run it, or point --binary "
+                "at Microsoft Edge.")
+    assert expected in out.splitlines()
+    assert out.count(str(browser) + " (from --binary)") == 1 and str(browser) + " (from" not in err
 
 
 def test_app_bound_cookies_of_a_default_windows_profile_are_named(tmp_path: Path) -> None:
@@ -233,9 +256,26 @@ def test_list_shows_the_profile_and_how_little_a_clone_copies(base_copy: Path, t
 
 def test_list_of_a_missing_user_data_dir_is_one_line(tmp_path: Path) -> None:
     done = cli("list", "--browser", "chromium", "--user-data-dir", str(tmp_path / "nope"))
-    assert (done.returncode, done.stdout) == (2, "")
+    assert (done.returncode, done.stdout) == (1, ""), "the same answer as doctor's for a missing folder"
     assert done.stderr == (f"edgeprofile: the user data dir {tmp_path / 'nope'} (from --user-data-dir) does not "
-                           "exist; set --user-data-dir to the browser's 'User Data' folder.\n")
+                           "exist; set --user-data-dir to the browser's 'User Data' folder (chrome://version shows it "
+                           "as the parent of 'Profile path').\n")
+    doctor = cli("doctor", "--browser", "chromium", "--user-data-dir", str(tmp_path / "nope"), "--clone-root",
+                 str(tmp_path / "clones"))
+    assert doctor.returncode == 1
+
+
+def test_list_of_a_folder_without_local_state_says_where_to_look(tmp_path: Path) -> None:
+    done = cli("list", "--browser", "edge", "--user-data-dir", str(tmp_path))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"edgeprofile: {tmp_path} (from --user-data-dir) is not a browser user data dir: it has no "
+                           "'Local State' file; set --user-data-dir to the folder that holds it (edge://version shows "
+                           "it as the parent of 'Profile path').\n")
+
+
+def test_a_bad_value_exits_2_and_a_profile_that_is_not_ready_exits_1(tmp_path: Path) -> None:
+    assert cli("list", "--browser", "firefox").returncode == 2
+    assert cli("list", "--user-data-dir", str(tmp_path / "nope")).returncode == 1
 
 
 # --- clean --------------------------------------------------------------------------------------------------
@@ -380,6 +420,8 @@ def test_login_refuses_a_folder_it_must_not_use(
 ) -> None:
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))  # Windows: the home folder and the local app data below it
+    monkeypatch.setenv("LOCALAPPDATA", str(home / "AppData" / "Local"))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     if case == "not empty":
         target = tmp_path / "used"
@@ -392,7 +434,7 @@ def test_login_refuses_a_folder_it_must_not_use(
         target.write_text("x")
         expected = f"{target} (from --user-data-dir) is a file, so give --user-data-dir a new or empty folder."
     else:
-        target = home / ".config" / "chromium"
+        target = Path(str(platforms.default_user_data_dir("chromium", env=os.environ, home=Path.home())))
         expected = (f"{target} (from --user-data-dir) is chromium's own default user data dir, and login makes a "
                     "new, dedicated base profile, so give --user-data-dir a new folder such as "
                     f"{home / '.edgeprofile' / 'chromium-base'}.")
@@ -405,6 +447,33 @@ def test_login_refuses_a_folder_it_must_not_use(
     assert sorted(tmp_path.rglob("*")) == before, "a refused login touches nothing"
 
 
+@pytest.mark.parametrize("system", ["Linux", "Windows", "Darwin"])
+def test_login_without_a_display_says_headless_or_display(tmp_path: Path, system: str) -> None:
+    env = {"PATH": os.environ.get("PATH", "")}
+    if system != "Linux":  # Windows and macOS always have their desktop
+        login.check_display(headless=False, env=env, system=system)
+        return
+    login.check_display(headless=True, env=env, system=system)
+    login.check_display(headless=False, env={**env, "WAYLAND_DISPLAY": "wayland-0"}, system=system)
+    with pytest.raises(ProfileError) as info:
+        login.check_display(headless=False, env=env, system=system)
+    assert str(info.value) == (
+        "login opens a visible browser to sign in, but there is no display here (DISPLAY and WAYLAND_DISPLAY are "
+        "unset); run it in a desktop session (or with ssh -X), or add --headless when no one needs to sign in by "
+        "hand (tests, CI)."
+    )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux runs a browser without a desktop")
+def test_login_without_a_display_is_one_line_before_anything_starts(tmp_path: Path) -> None:
+    env = {k: v for k, v in clean_env().items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    done = cli("login", "http://127.0.0.1:9/", "--browser", "chromium", "--user-data-dir", str(tmp_path / "new"),
+               env=env)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("edgeprofile: login opens a visible browser to sign in, but there is no display")
+    assert len(done.stderr.splitlines()) == 1 and not (tmp_path / "new").exists()
+
+
 def assert_a_closed_new_base(base: Path) -> None:
     assert (base / "Local State").is_file() and (base / "Default" / "Preferences").is_file()
     assert not os.path.lexists(base / "SingletonLock")
@@ -415,12 +484,12 @@ def assert_a_closed_new_base(base: Path) -> None:
 @pytest.mark.browser
 def test_login_end_to_end(login_site: LoginSite, chromium: tuple[Path, Path], tmp_path: Path) -> None:
     base = tmp_path / "new base"
-    done = cli("login", f"{login_site.url}/login", "--browser", "chromium", "--user-data-dir", str(base),
+    done = cli("login", f"{login_site.url}/login", "--browser", TEST_BROWSER, "--user-data-dir", str(base),
                "--binary", str(chromium[0]), "--driver", str(chromium[1]), "--headless",
                env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS), stdin="\n")
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     assert done.stdout.startswith(f"{login.PROMPT}\nEnter pressed: the new base profile is ready in {base}.\n")
-    assert f'--edgeprofile-browser chromium --edgeprofile-user-data-dir "{base}"' in done.stdout
+    assert f'--edgeprofile-browser {TEST_BROWSER} --edgeprofile-user-data-dir "{base}"' in done.stdout
     assert f"edgeprofile_user_data_dir = {base}\n" in done.stdout
     assert f'export PYTEST_EDGEPROFILE_USER_DATA_DIR="{base}"' in done.stdout
     assert_a_closed_new_base(base)
@@ -431,10 +500,10 @@ def test_a_login_page_that_cannot_be_opened_is_one_line_and_leaves_nothing(
     chromium: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base = tmp_path / "never made"
-    done = cli("login", "not a url", "--browser", "chromium", "--user-data-dir", str(base), "--binary",
+    done = cli("login", "not a url", "--browser", TEST_BROWSER, "--user-data-dir", str(base), "--binary",
                str(chromium[0]), "--driver", str(chromium[1]), "--headless",
                env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS))
-    assert (done.returncode, done.stdout) == (2, "")
+    assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith(f"edgeprofile: the browser on {base} could not open not a url: ")
     assert len(done.stderr.splitlines()) == 1
     assert not base.exists() and processes_using(base) == []
@@ -445,7 +514,7 @@ def test_login_keeps_what_the_user_signed_in_to(
     login_site: LoginSite, chromium: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base = tmp_path / "signed in"
-    settings = load_settings({"browser": "chromium", "user_data_dir": str(base), "binary": str(chromium[0]),
+    settings = load_settings({"browser": TEST_BROWSER, "user_data_dir": str(base), "binary": str(chromium[0]),
                               "driver": str(chromium[1])}, env={"PYTEST_EDGEPROFILE_ARG": QUIET_ARGS})
 
     def sign_in(browser: WebDriver) -> str:  # what the user does in the window
@@ -471,9 +540,9 @@ def test_a_browser_closed_by_the_user_ends_the_wait(
     pipe: Pipe, chromium: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base = tmp_path / "closed"
-    options = login.login_options("chromium", chromium[0], base, headless=True, profile="Default",
+    options = login.login_options(TEST_BROWSER, chromium[0], base, headless=True, profile="Default",
                                   extra_args=tuple(QUIET_LIST))
-    session = login.start_browser("chromium", options, chromium[1], base)
+    session = login.start_browser(TEST_BROWSER, options, chromium[1], base)
     try:
         session.close()  # the user closes the only window
         assert login.wait_for_user(pipe.reader, lambda: is_usable(session), interval=0.05) == "closed"

@@ -120,8 +120,8 @@ def _non_executable(path: Path) -> Path:
 def missing_base(base: Path, root: Path, tmp: Path) -> Case:
     missing = base.parent / "no such User Data"
     return Case(missing, root, f"the base user data dir {missing} (from --edgeprofile-user-data-dir) does not exist; "
-                "set --edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version shows it as the "
-                "parent of 'Profile path').")
+                "set --edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version in Edge, "
+                "chrome://version in Chrome and Chromium, shows it as the parent of 'Profile path').")
 
 
 def not_a_user_data_dir(base: Path, root: Path, tmp: Path) -> Case:

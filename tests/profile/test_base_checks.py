@@ -20,9 +20,22 @@ def test_missing_base(tmp_path: Path) -> None:
         check_base(tmp_path / "nope", "Default")
     assert str(caught.value) == (
         f"the base user data dir {tmp_path / 'nope'} does not exist; set --edgeprofile-user-data-dir to the "
-        "browser's 'User Data' folder (edge://version shows it as the parent of 'Profile path')."
+        "browser's 'User Data' folder (edge://version in Edge, chrome://version in Chrome and Chromium, shows it as "
+        "the parent of 'Profile path')."
     )
     assert caught.value.path == tmp_path / "nope"
+
+
+@pytest.mark.parametrize(("browser", "page"), [("edge", "edge://version"), ("chrome", "chrome://version"),
+                                                ("chromium", "chrome://version")])
+def test_the_advice_names_the_version_page_of_the_browser_in_use(tmp_path: Path, browser: str, page: str) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ProfileNotFoundError) as caught:
+        check_base(tmp_path / "empty", "Default", browser=browser)
+    assert str(caught.value) == (
+        f"{tmp_path / 'empty'} is not a browser user data dir: it has no 'Local State' file. Point "
+        f"--edgeprofile-user-data-dir at the folder that holds it ({page} shows it as the parent of 'Profile path')."
+    )
 
 
 def test_a_profile_folder_given_as_the_base_gets_a_hint(base_copy: Path) -> None:

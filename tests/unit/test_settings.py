@@ -557,3 +557,15 @@ def test_auth_url_must_be_a_full_http_url(url: str) -> None:
         f"auth-url is {url!r} (from --edgeprofile-auth-url); give a full http:// or https:// URL of a page only a "
         "signed-in browser sees."
     )
+
+
+def test_paths_are_shown_normalised_from_every_layer() -> None:
+    """No `work/../prof` in a message or the report header: the folder as a person would name it."""
+    resolved = run(
+        cli={"edgeprofile_user_data_dir": "work/../prof"},
+        env={"PYTEST_EDGEPROFILE_CLONE_ROOT": "/tmp/a/./b/../c"},
+        ini={"edgeprofile_output": "../results/"},
+    )
+    assert resolved.user_data_dir == CWD / "prof" and ".." not in str(resolved.user_data_dir)
+    assert str(resolved.clone_root) == os.path.normpath("/tmp/a/c")
+    assert resolved.output == INI_DIR.parent / "results" and ".." not in str(resolved.output)

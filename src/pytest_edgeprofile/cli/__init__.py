@@ -2,7 +2,9 @@
 
 Its options are the plugin's settings under the same names (``--browser`` is ``--edgeprofile-browser``) and are
 resolved the same way, with the ``PYTEST_EDGEPROFILE_*`` environment variables and the same defaults. It does not
-import pytest. A bad value or an unusable profile is one line on stderr and exit status 2.
+import pytest. An error is one line on stderr. Exit status: 0 done; 1 this machine or profile is not ready (a
+doctor check failed, a folder is missing, the browser could not start: the same answer from every command); 2 the
+command line or a setting is wrong (an unknown option, a bad value).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..errors import ProfileError
+from ..errors import ProfileError, SettingsError
 from ..settings import SPECS_BY_NAME
 from . import clean, doctor, listing, login
 from .common import CLI_SETTINGS, in_cli_words, load_settings
@@ -69,9 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return clean.run(resolved, out)
         return login.run(resolved, args.url, headless=args.headless, out=out, stdin=sys.stdin, env=os.environ,
                          home=Path.home())
-    except ProfileError as exc:
+    except SettingsError as exc:
         print(f"edgeprofile: {in_cli_words(str(exc))}", file=err)
         return 2
+    except ProfileError as exc:
+        print(f"edgeprofile: {in_cli_words(str(exc))}", file=err)
+        return 1
     except KeyboardInterrupt:
         print("edgeprofile: interrupted", file=err)
         return 130

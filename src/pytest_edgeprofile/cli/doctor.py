@@ -77,7 +77,8 @@ def check_profile(resolved: Settings) -> tuple[list[Check], dict[str, Any] | Non
     """The user data dir, its profiles, and the chosen profile (readable key files); Local State when readable."""
     root = resolved.user_data_dir
     try:
-        base = check_base(root, resolved.profile, check_in_use=False, sources=resolved.sources)
+        base = check_base(root, resolved.profile, check_in_use=False, sources=resolved.sources,
+                          browser=resolved.browser)
     except ProfileError as exc:
         if not (root / LOCAL_STATE).is_file() or (root / LOCAL_STATE).is_symlink():
             return [Check(FAIL, "user data dir", str(exc))], None
@@ -178,10 +179,12 @@ def diagnose(resolved: Settings) -> list[Check]:
 
 
 def run(resolved: Settings, out: TextIO, err: TextIO) -> int:
+    """Each check once, on stdout; when any failed, one line on stderr that counts and names them, and exit 1."""
     checks = [Check(c.status, c.name, in_cli_words(c.detail)) for c in diagnose(resolved)]
     for check in checks:
         print(check.line(), file=out)
-    failed = [c for c in checks if c.status == FAIL]
-    for check in failed:
-        print(f"edgeprofile: {check.name}: {check.detail}", file=err)
+    failed = [c.name for c in checks if c.status == FAIL]
+    if failed:
+        count = "1 check" if len(failed) == 1 else f"{len(failed)} checks"
+        print(f"edgeprofile: doctor: {count} failed ({', '.join(failed)}); their FAIL lines say what to do.", file=err)
     return 1 if failed else 0

@@ -77,6 +77,17 @@ def check_target(target: Path, resolved: Settings, *, env: Mapping[str, str], ho
         )
 
 
+def check_display(*, headless: bool, env: Mapping[str, str], system: str | None = None) -> None:
+    """A visible browser on Linux needs a desktop: without one it dies at start with a bare 'instance exited'."""
+    if headless or (system or platforms.current_system()) != platforms.LINUX:
+        return
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return
+    raise ProfileError("login opens a visible browser to sign in, but there is no display here (DISPLAY and "
+                       "WAYLAND_DISPLAY are unset); run it in a desktop session (or with ssh -X), or add --headless "
+                       "when no one needs to sign in by hand (tests, CI).")
+
+
 def login_options(browser: str, binary: Path, target: Path, *, headless: bool, profile: str,
                   extra_args: tuple[str, ...] = ()) -> ChromiumOptions:
     """A browser the way the user runs it, on the new user data dir: no password-store / mock-keychain switches."""
@@ -242,6 +253,7 @@ def run(resolved: Settings, url: str, *, headless: bool, out: TextIO, stdin: Tex
     """Open ``url`` in a browser on a new user data dir, wait for the user, close it, print how to use it."""
     target = login_target(resolved, home)
     check_target(target, resolved, env=env, home=home)
+    check_display(headless=headless, env=env)
     binary = find_binary(resolved.browser, resolved.channel, resolved.binary, resolved.source("binary"), env=env)
     driver = find_driver(resolved.browser, binary, resolved.driver, resolved.source("driver"), env=env)
     made_here = not target.exists()

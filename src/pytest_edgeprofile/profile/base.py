@@ -55,19 +55,39 @@ def origin(sources: Mapping[str, str] | None, name: str) -> str:
     return " (the default for this browser and channel)" if name == "user-data-dir" else " (the default)"
 
 
+def version_page(browser: str | None) -> str:
+    """Where the browser shows its user data dir: edge://version in Edge, chrome://version in Chrome and Chromium."""
+    if browser == "edge":
+        return "edge://version"
+    if browser in ("chrome", "chromium"):
+        return "chrome://version"
+    return "edge://version in Edge, chrome://version in Chrome and Chromium,"
+
+
 def check_base(
-    user_data_dir: Path, profile: str, *, check_in_use: bool = True, sources: Mapping[str, str] | None = None
+    user_data_dir: Path,
+    profile: str,
+    *,
+    check_in_use: bool = True,
+    sources: Mapping[str, str] | None = None,
+    browser: str | None = None,
 ) -> BaseProfile:
-    """Check that ``user_data_dir`` is a closed, readable user data dir that holds ``profile``."""
+    """Check that ``user_data_dir`` is a closed, readable user data dir that holds ``profile``.
+
+    ``browser`` (edge, chrome, chromium) only picks the version page the messages point to.
+    """
     root = user_data_dir
     where = origin(sources, "user-data-dir")
-    what_to_do = ("set --edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version shows it as "
-                  "the parent of 'Profile path')")
+    what_to_do = (
+        f"set --edgeprofile-user-data-dir to the browser's 'User Data' folder ({version_page(browser)} shows "
+        "it as the parent of 'Profile path')"
+    )
     if not root.exists():
         raise ProfileNotFoundError(f"the base user data dir {root}{where} does not exist; {what_to_do}.", root, profile)
     if not root.is_dir():
-        raise ProfileNotFoundError(f"the base user data dir {root}{where} is a file, not a folder; {what_to_do}.",
-                                   root, profile)
+        raise ProfileNotFoundError(
+            f"the base user data dir {root}{where} is a file, not a folder; {what_to_do}.", root, profile
+        )
     if (root / LOCAL_STATE).is_symlink():
         raise ProfileCorruptError(
             f"{root / LOCAL_STATE} is a symbolic link, and links are never followed; the base must hold the real "
@@ -75,10 +95,14 @@ def check_base(
             root / LOCAL_STATE,
         )
     if not (root / LOCAL_STATE).is_file():
-        hint = ""
+        hint = (
+            f" Point --edgeprofile-user-data-dir at the folder that holds it ({version_page(browser)} shows it as "
+            "the parent of 'Profile path')."
+        )
         if (root / PREFERENCES).is_file():
-            hint = (f" It looks like a profile folder: use its parent {root.parent} and "
-                    f"--edgeprofile-profile {root.name}.")
+            hint = (
+                f" It looks like a profile folder: use its parent {root.parent} and --edgeprofile-profile {root.name}."
+            )
         raise ProfileNotFoundError(
             f"{root}{where} is not a browser user data dir: it has no 'Local State' file.{hint}", root, profile
         )
@@ -90,7 +114,8 @@ def check_base(
             raise
         raise ProfileNotFoundError(
             exc.message.replace(f"profile {profile!r} ", f"profile {profile!r}{origin(sources, 'profile')} ", 1),
-            exc.path, profile,
+            exc.path,
+            profile,
         ) from None
     profile_dir = root / info.folder
     read_json(profile_dir / PREFERENCES)
@@ -113,7 +138,9 @@ def check_base(
             raise ProfileInUseError(
                 f"the base profile {root} is in use by {holder.describe()}; close that browser (all its windows, "
                 "including background apps) and run again. The plugin never copies a profile while it is open.",
-                root, holder.pid, holder.program,
+                root,
+                holder.pid,
+                holder.program,
             )
     return BaseProfile(root, info, local_state)
 
