@@ -33,6 +33,7 @@ from pytest_edgeprofile.profile.golden import build_golden
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id
 from tests.conftest import QUIET_ARGS, QUIET_LIST
 from tests.support.browsers import TEST_BROWSER
+from tests.support.systems import not_on_windows
 
 IDLE = "import time; time.sleep(120)"  # a stand-in browser left by a killed run: runs until ended
 
@@ -152,6 +153,7 @@ def test_doctor_names_a_missing_user_data_dir(chromium: tuple[Path, Path], tmp_p
 
 
 @pytest.mark.browser
+@not_on_windows("Chromium's SingletonLock link (host-pid) is POSIX; Windows holds a lockfile instead")
 def test_doctor_names_the_browser_that_holds_the_base(
     base_copy: Path, chromium: tuple[Path, Path], tmp_path: Path, running_browser: subprocess.Popen[bytes]
 ) -> None:
@@ -165,7 +167,7 @@ def test_doctor_names_the_browser_that_holds_the_base(
     assert running_browser.poll() is None, "doctor must not disturb the user's browser"
 
 
-@pytest.mark.skipif(os.name == "nt", reason="the stand-in browser is a POSIX shell script")
+@pytest.mark.skipif(os.name == "nt", reason="on Windows: the stand-in browser is a POSIX shell script")
 @pytest.mark.parametrize("configured", [False, True])
 def test_doctor_reports_a_missing_driver_and_never_asks_selenium_manager(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], configured: bool

@@ -10,9 +10,16 @@ import pytest
 
 from tests.conftest import STANDINS
 from tests.e2e.inner import write_inner_tests
+from tests.support.browsers import SWITCH, TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest
+from tests.support.systems import not_on_windows
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    not_on_windows("the Edge stand-ins are POSIX scripts"),
+    pytest.mark.skipif(TEST_BROWSER != "chromium", reason=f"the Edge stand-ins drive Chromium; with {SWITCH}="
+                       f"{TEST_BROWSER} the real browser runs the same tests"),
+]
 
 
 @pytest.fixture

@@ -22,12 +22,18 @@ import psutil
 import pytest
 
 from demo.site import LoginSite
+from pytest_edgeprofile import platforms
 from pytest_edgeprofile.processes import main_browser_processes, processes_using
 from pytest_edgeprofile.profile.run import MARKER
 from tests.conftest import QUIET_ARGS
+from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import describe, driver_pids, leftover_processes, tree_digest, wait_for
+from tests.support.systems import LINUX, not_on_windows
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    not_on_windows("the faults are POSIX signals to a process group (os.killpg: SIGINT, SIGTERM, SIGKILL)"),
+]
 
 WORKERS = ("gw0", "gw1")
 
@@ -237,8 +243,10 @@ def test_an_interrupted_run_ends_within_30_s_and_leaves_nothing(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A mounted 600 KB tmpfs, or a clean skip saying why there is none; always unmounted again."""
+    if not LINUX:
+        pytest.skip(f"Linux only (this is {sys.platform}): the small disk is a tmpfs mount")
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
+        pytest.skip("mounting a tmpfs needs root (Linux)")
     if not shutil.which("mount") or not shutil.which("umount"):
         pytest.skip("mount and umount are not installed")
     mount_point = tmp_path / "small-disk"
@@ -335,7 +343,7 @@ def killed_run(tmp_path_factory: pytest.TempPathFactory, base_profile: Path,
         controller = psutil.Process(run.proc.pid)
         family = controller.children(recursive=True)
         pythons = [controller, *(p for p in family if is_python(p))]
-        drivers = [p for p in family if "chromedriver" in p.name()]
+        drivers = [p for p in family if platforms.DRIVER_NAMES[TEST_BROWSER] in p.name()]
         assert len(pythons) == 1 + len(WORKERS) and len(drivers) == len(WORKERS), describe(family)
         for proc in pythons:  # frozen first, so no process of the run sees another die and reacts
             proc.suspend()

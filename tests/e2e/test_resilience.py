@@ -10,6 +10,7 @@ import pytest
 from tests.e2e.inner import run_files
 from tests.e2e.test_parallel_clones import run_inner
 from tests.support.checks import leftover_processes, tree_digest
+from tests.support.systems import not_on_windows
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +83,7 @@ def test_browser(edge_driver, n):
 '''
 
 
+@not_on_windows("the flaky browser is a POSIX shell script")
 def test_a_worker_whose_browser_keeps_failing_opens_its_breaker_and_fails_the_rest_at_once(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
     plugin_env: dict[str, str], chromium: tuple[Path, Path], tmp_path: Path,

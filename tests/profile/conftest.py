@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 from pathlib import Path
 
 import pytest
+
+from tests.support.systems import WINDOWS
 
 CACHES = (
     "Default/Cache/Cache_Data/f_000001",
@@ -63,13 +66,21 @@ def daily_base(base_copy: Path, tmp_path: Path) -> Path:
         (root / rel).write_bytes(b"kept data " * 100)
     (root / "Default" / "LOCK").write_bytes(b"")
     (root / "DevToolsActivePort").write_text("9222\n/devtools/browser/x")
-    # Locks left by a browser on another machine: stale here, and never to be copied.
-    os.symlink("otherhost-12345", root / "SingletonLock")
-    os.symlink(str(tmp_path / "no-socket"), root / "SingletonSocket")
-    os.symlink("123456789", root / "SingletonCookie")
+    # Locks left by a browser on another machine: stale here, and never to be copied. POSIX Chromium makes them
+    # links; on Windows (where a link needs a privilege) they are plain files of the same names, and the lock a
+    # Windows browser leaves is "lockfile".
     outside = tmp_path / "outside.txt"
     outside.write_text("not part of the profile")
-    os.symlink(outside, root / "Default" / "stray link")
+    if WINDOWS:
+        for name in ("SingletonLock", "SingletonSocket", "SingletonCookie", "lockfile"):
+            (root / name).write_bytes(b"")
+        with contextlib.suppress(OSError):  # without the link privilege, the never-follow case runs elsewhere
+            os.symlink(outside, root / "Default" / "stray link")
+    else:
+        os.symlink("otherhost-12345", root / "SingletonLock")
+        os.symlink(str(tmp_path / "no-socket"), root / "SingletonSocket")
+        os.symlink("123456789", root / "SingletonCookie")
+        os.symlink(outside, root / "Default" / "stray link")
     state = json.loads((root / "Local State").read_text())
     state.setdefault("profile", {}).setdefault("info_cache", {})["Profile 1"] = {"name": "Work"}
     state["os_crypt"] = {**state.get("os_crypt", {}), "encrypted_key": "RFBBUEkBAAAA-test-key"}

@@ -10,6 +10,7 @@ import pytest
 
 from pytest_edgeprofile.profile import blank_session
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id
+from tests.support.systems import POSIX_MODES
 
 
 def saved_session(profile_path: Path) -> None:
@@ -27,8 +28,9 @@ def test_publish_keeps_only_the_newest_session_file_in_a_private_folder(tmp_path
     saved_session(tmp_path / "probe" / "Default")
     assert blank_session.publish(tmp_path / "probe" / "Default", run)
     assert sorted(p.name for p in run.blank_session.iterdir()) == ["Session_13440000000000002"]
-    assert stat.S_IMODE(run.blank_session.stat().st_mode) == 0o700
-    assert stat.S_IMODE((run.blank_session / "Session_13440000000000002").stat().st_mode) == 0o600
+    if POSIX_MODES:  # Windows: the user profile's ACLs, no file modes
+        assert stat.S_IMODE(run.blank_session.stat().st_mode) == 0o700
+        assert stat.S_IMODE((run.blank_session / "Session_13440000000000002").stat().st_mode) == 0o600
     assert [p.name for p in run.path.iterdir() if p.name.startswith(".blank")] == []  # no half-made folder left
 
 
@@ -62,7 +64,8 @@ def test_a_clone_gets_the_blank_session(tmp_path: Path) -> None:
     assert blank_session.give(clone, run)
     assert {p.name: p.read_bytes() for p in (clone / "Sessions").iterdir()} == {
         "Session_13440000000000002": b"SNSS about:blank"}
-    assert {stat.S_IMODE(p.stat().st_mode) for p in (clone / "Sessions").rglob("*")} == {0o600}
+    if POSIX_MODES:  # Windows: the user profile's ACLs, no file modes
+        assert {stat.S_IMODE(p.stat().st_mode) for p in (clone / "Sessions").rglob("*")} == {0o600}
 
 
 def test_workers_wait_for_the_controller_until_it_publishes_or_the_deadline(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from tenacity import stop_after_attempt
 
 from pytest_edgeprofile.profile.cleanup import record_process, remove_run, sweep_dead_runs
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id, read_marker
+from tests.support.systems import POSIX_MODES
 
 IDLE = "import sys, time; time.sleep(120)"  # a stand-in browser: runs until ended
 
@@ -36,8 +37,9 @@ def test_run_folder_is_private_and_marked(tmp_path: Path) -> None:
     run = make_run(tmp_path / "clones")
     marker = read_marker(run.path)
     assert marker is not None and marker["run_id"] == run.run_id and marker["host"] == socket.gethostname()
-    assert (tmp_path / "clones").stat().st_mode & 0o777 == 0o700
-    assert run.path.stat().st_mode & 0o777 == 0o700
+    if POSIX_MODES:  # Windows: the user profile's ACLs, no file modes
+        assert (tmp_path / "clones").stat().st_mode & 0o777 == 0o700
+        assert run.path.stat().st_mode & 0o777 == 0o700
     assert len(run.run_id) == 32
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +15,19 @@ from pytest_edgeprofile.profile.copying import copy_tree
 from pytest_edgeprofile.profile.manager import ProfileManager
 from pytest_edgeprofile.profile.run import new_run_id
 from tests.support.checks import tree_digest
+from tests.support.systems import LINUX
 
 
 @pytest.fixture(scope="module")
 def xfs_volume(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A mounted 300 MB XFS filesystem with reflinks, or a clean skip saying why there is none."""
+    if not LINUX:
+        pytest.skip(f"Linux only (this is {sys.platform}): an XFS image on a loop device; macOS clonefile and "
+                    "Windows block cloning are not tested on a volume of their own")
     if not shutil.which("mkfs.xfs"):
         pytest.skip("mkfs.xfs is not installed (Debian: xfsprogs)")
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a loop device needs root")
+        pytest.skip("mounting a loop device needs root (Linux)")
     work = tmp_path_factory.mktemp("xfs")
     image, mount_point = work / "volume.img", work / "mnt"
     mount_point.mkdir()
