@@ -74,8 +74,9 @@ def main() -> None:
 
         def clone_options(flag: bool = True, blank: bool = True, worker: str = "bench") -> ChromiumOptions:
             clone, _stats = make_clone(run, worker)
-            options = build_options("chromium", Path(binary), clone, "Default", extra_args=CLOSED_NETWORK_ARGS,
-                                    keyring=False)
+            options = build_options(
+                "chromium", Path(binary), clone, "Default", extra_args=CLOSED_NETWORK_ARGS, keyring=False
+            )
             if not flag:
                 options.arguments.remove(UNSEEN_UI_FEATURES)
             if blank:
@@ -83,8 +84,9 @@ def main() -> None:
             return options
 
         # The run's blank session, made as the plugin's controller makes it.
-        probe = webdriver.Chrome(options=clone_options(blank=False, worker="probe"),
-                                 service=webdriver.ChromeService(driver_path))
+        probe = webdriver.Chrome(
+            options=clone_options(blank=False, worker="probe"), service=webdriver.ChromeService(driver_path)
+        )
         try:
             leave_one_blank_tab(probe)
         finally:

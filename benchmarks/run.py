@@ -41,8 +41,7 @@ DAILY_CACHES = (
     ("../GrShaderCache", 40, 256 * 1024),
     ("../Crashpad/completed", 20, 512 * 1024),
 )
-HEAVY_DATA = (("IndexedDB/https_app.example_0.indexeddb.leveldb", 25, 10 * MB),
-              ("Local Storage/leveldb", 5, 10 * MB))
+HEAVY_DATA = (("IndexedDB/https_app.example_0.indexeddb.leveldb", 25, 10 * MB), ("Local Storage/leveldb", 5, 10 * MB))
 
 
 def fill(profile_dir: Path, layout: tuple[tuple[str, int, int], ...]) -> None:
@@ -84,13 +83,36 @@ def build_profiles(work: Path) -> dict[str, Path]:
 
 def run_suite(mode: str, base: Path, clone_root: Path, *extra: str, tests: int = 12) -> float:
     """Wall time of one `pytest -n 6` run of the benchmark suite."""
-    env = {**os.environ, "BENCH_MODE": mode, "BENCH_BASE": str(base), "BENCH_TESTS": str(tests),
-           "PYTEST_EDGEPROFILE_ARG": QUIET_ARGS}
-    command = [sys.executable, "-m", "pytest", "benchmarks/suite", "-q", "-n", "6", "-p", "no:cacheprovider",
-               "-o", "addopts="]
+    env = {
+        **os.environ,
+        "BENCH_MODE": mode,
+        "BENCH_BASE": str(base),
+        "BENCH_TESTS": str(tests),
+        "PYTEST_EDGEPROFILE_ARG": QUIET_ARGS,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "benchmarks/suite",
+        "-q",
+        "-n",
+        "6",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+    ]
     if mode == "plugin":
-        command += ["--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir", str(base),
-                    "--edgeprofile-clone-root", str(clone_root), *extra]
+        command += [
+            "--edgeprofile-browser",
+            "chromium",
+            "--edgeprofile-user-data-dir",
+            str(base),
+            "--edgeprofile-clone-root",
+            str(clone_root),
+            *extra,
+        ]
     else:
         command += ["-p", "no:edgeprofile"]
     started = time.perf_counter()
@@ -106,7 +128,7 @@ def run_rounds(rounds: int, variants: dict[str, Callable[[], float]]) -> dict[st
     times: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
     for round_no in range(rounds):
-        order = names[round_no % len(names):] + names[: round_no % len(names)]
+        order = names[round_no % len(names) :] + names[: round_no % len(names)]
         for name in order:
             times[name].append(variants[name]())
             print(f"  round {round_no + 1} {name:<28} {times[name][-1]:7.3f} s", flush=True)
@@ -185,24 +207,34 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}", flush=True)
 
     print("pytest -n 6, 12 logged-in tests:")
-    main_times = run_rounds(args.rounds, {
-        "plugin, big profile": lambda: run_suite("plugin", profiles["big"], clones),
-        "plugin, small profile": lambda: run_suite("plugin", profiles["small"], clones),
-        "naive full copy, big": lambda: run_suite("naive", profiles["big"], clones),
-        "bare empty profiles": lambda: run_suite("bare", profiles["small"], clones),
-        "bare, with the plugin's flag": lambda: run_suite("bare-flags", profiles["small"], clones),
-    })
+    main_times = run_rounds(
+        args.rounds,
+        {
+            "plugin, big profile": lambda: run_suite("plugin", profiles["big"], clones),
+            "plugin, small profile": lambda: run_suite("plugin", profiles["small"], clones),
+            "naive full copy, big": lambda: run_suite("naive", profiles["big"], clones),
+            "bare empty profiles": lambda: run_suite("bare", profiles["small"], clones),
+            "bare, with the plugin's flag": lambda: run_suite("bare-flags", profiles["small"], clones),
+        },
+    )
     print("pytest -n 6, 24 logged-in tests, browser per test vs per worker:")
-    scope_times = run_rounds(args.rounds, {
-        "driver-scope test": lambda: run_suite("plugin", profiles["big"], clones, tests=24),
-        "driver-scope worker": lambda: run_suite("plugin", profiles["big"], clones,
-                                                 "--edgeprofile-driver-scope", "worker", tests=24),
-    })
+    scope_times = run_rounds(
+        args.rounds,
+        {
+            "driver-scope test": lambda: run_suite("plugin", profiles["big"], clones, tests=24),
+            "driver-scope worker": lambda: run_suite(
+                "plugin", profiles["big"], clones, "--edgeprofile-driver-scope", "worker", tests=24
+            ),
+        },
+    )
     print("pytest -n 6, 12 logged-in tests, isolation per worker vs per test:")
-    isolation_times = run_rounds(args.rounds, {
-        "isolation worker": lambda: run_suite("plugin", profiles["big"], clones),
-        "isolation test": lambda: run_suite("plugin", profiles["big"], clones, "--edgeprofile-isolation", "test"),
-    })
+    isolation_times = run_rounds(
+        args.rounds,
+        {
+            "isolation worker": lambda: run_suite("plugin", profiles["big"], clones),
+            "isolation test": lambda: run_suite("plugin", profiles["big"], clones, "--edgeprofile-isolation", "test"),
+        },
+    )
     ours, cp, kept = clone_costs(profiles["heavy"], work, max(args.rounds, 5))
     cow = cow_clone_ms(profiles["small"], work, max(args.rounds, 5))
 
@@ -215,8 +247,9 @@ def main() -> None:
         ("isolation test / worker", ratio(isolation_times, "isolation test", "isolation worker"), 1.15),
     ]
     # No target: how much of big / bare is the profile itself, once bare browsers get the plugin's CPU-saving flag.
-    info = [("big / bare with the plugin's flag",
-             ratio(main_times, "plugin, big profile", "bare, with the plugin's flag"))]
+    info = [
+        ("big / bare with the plugin's flag", ratio(main_times, "plugin, big profile", "bare, with the plugin's flag"))
+    ]
     print(f"\nresults (medians of {args.rounds} rounds; ratios are medians of the per-round ratios)")
     for name, values in {**main_times, **scope_times, **isolation_times}.items():
         print(f"  {name:<34} {statistics.median(values):7.2f} s   (rounds {min(values):.2f} to {max(values):.2f})")

@@ -1,6 +1,6 @@
 """Make a logged-in base profile the way a user does: run the real browser, sign in on the form, close it.
 
-    python -m demo.baseprofile DIR --site URL
+python -m demo.baseprofile DIR --site URL
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from demo.site import PASSWORD, USERNAME
 
 # For a machine without internet (CI, this project's own): no background traffic, and DNS answered at once,
 # since a resolver that cannot be reached stalls a browser's first navigation by 1 to 5 s.
-CLOSED_NETWORK_ARGS = ("--disable-background-networking", "--disable-component-update",
-                       "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1")
-QUIET_ARGS = (*CLOSED_NETWORK_ARGS, "--no-first-run",
-              "--no-default-browser-check")
+CLOSED_NETWORK_ARGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+)
+QUIET_ARGS = (*CLOSED_NETWORK_ARGS, "--no-first-run", "--no-default-browser-check")
 
 
 def find_chromium() -> tuple[str, str]:
@@ -36,9 +38,16 @@ def find_chromium() -> tuple[str, str]:
     return binary, driver
 
 
-def make_base_profile(user_data_dir: Path, site_url: str, *, binary: str | None = None,
-                      driver: str | None = None, profile_directory: str = "Default", timeout: float = 30.0,
-                      browser: str = "chromium") -> Path:
+def make_base_profile(
+    user_data_dir: Path,
+    site_url: str,
+    *,
+    binary: str | None = None,
+    driver: str | None = None,
+    profile_directory: str = "Default",
+    timeout: float = 30.0,
+    browser: str = "chromium",
+) -> Path:
     """Sign in to ``site_url`` in a real browser on ``user_data_dir`` and close it cleanly.
 
     ``browser`` is the plugin's name for it (chromium, chrome or edge): Edge is driven through msedgedriver.

@@ -1,6 +1,6 @@
 """`make demo`: log in once into a demo base profile, then run the demo suite on six workers and show it.
 
-    python -m demo.run [extra pytest arguments]
+python -m demo.run [extra pytest arguments]
 """
 
 from __future__ import annotations

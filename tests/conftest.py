@@ -35,8 +35,9 @@ QUIET_LIST = list(CLOSED_NETWORK_ARGS)
 QUIET_ARGS = shlex.join(QUIET_LIST)  # as PYTEST_EDGEPROFILE_ARG, which the plugin splits like a shell
 STANDINS = Path(__file__).parent / "standins"
 # Fixtures that start the browser under test: a test using any of them is marked `browser`.
-BROWSER_FIXTURES = frozenset({"browser_under_test", "chromium", "base_profile", "base_copy", "running_browser",
-                              "daily_base"})
+BROWSER_FIXTURES = frozenset(
+    {"browser_under_test", "chromium", "base_profile", "base_copy", "running_browser", "daily_base"}
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,12 +79,18 @@ def login_site() -> Iterator[LoginSite]:
 
 
 @pytest.fixture(scope="session")
-def base_profile(tmp_path_factory: pytest.TempPathFactory, login_site: LoginSite,
-                 browser_under_test: BrowserUnderTest) -> Path:
+def base_profile(
+    tmp_path_factory: pytest.TempPathFactory, login_site: LoginSite, browser_under_test: BrowserUnderTest
+) -> Path:
     """A user data dir whose Default profile really signed in to the login site with the browser under test."""
     root = tmp_path_factory.mktemp("base") / "User Data"
-    return make_base_profile(root, login_site.url, binary=str(browser_under_test.binary),
-                             driver=str(browser_under_test.driver), browser=browser_under_test.kind)
+    return make_base_profile(
+        root,
+        login_site.url,
+        binary=str(browser_under_test.binary),
+        driver=str(browser_under_test.driver),
+        browser=browser_under_test.kind,
+    )
 
 
 @pytest.fixture

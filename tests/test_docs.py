@@ -115,6 +115,7 @@ def readme_lines() -> list[str]:
 
 def test_the_opening_rule() -> None:
     """The rule the guide is held to, on the shapes the source uses."""
+
     def first(source: str) -> str | None:
         return opening(text_chunks(ast.parse(source, mode="eval").body))
 
@@ -131,7 +132,8 @@ def test_the_opening_rule() -> None:
 def test_every_exception_class_is_in_the_troubleshooting_guide() -> None:
     guide = TROUBLESHOOTING.read_text(encoding="utf-8")
     classes = sorted(
-        name for name, cls in inspect.getmembers(errors, inspect.isclass)
+        name
+        for name, cls in inspect.getmembers(errors, inspect.isclass)
         if issubclass(cls, BaseException) and cls.__module__ == errors.__name__
     )
     assert "ProfileError" in classes and len(classes) >= 8, classes
@@ -155,8 +157,9 @@ def test_every_message_opening_is_in_the_troubleshooting_guide() -> None:
 
 def _spec_param(spec: Spec) -> object:
     if spec.name in README_LACKS:
-        return pytest.param(spec, id=spec.name,
-                            marks=pytest.mark.xfail(strict=True, reason=f"README table lacks {spec.name}"))
+        return pytest.param(
+            spec, id=spec.name, marks=pytest.mark.xfail(strict=True, reason=f"README table lacks {spec.name}")
+        )
     return pytest.param(spec, id=spec.name)
 
 
@@ -174,7 +177,9 @@ def test_the_readme_spells_each_setting_the_way_the_code_does() -> None:
     for spec in SPECS:
         underscored = spec.name.replace("-", "_")
         assert (spec.cli, spec.ini, spec.env) == (
-            f"--edgeprofile-{spec.name}", f"edgeprofile_{underscored}", f"PYTEST_EDGEPROFILE_{underscored.upper()}"
+            f"--edgeprofile-{spec.name}",
+            f"edgeprofile_{underscored}",
+            f"PYTEST_EDGEPROFILE_{underscored.upper()}",
         ), spec.name
 
 
@@ -184,7 +189,7 @@ def test_the_readme_table_names_no_setting_the_code_lacks() -> None:
     lines = readme_lines()
     start = lines.index("| setting | values | default |")
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break  # the table ends at its first line that is not a row
         rows.append(line)
@@ -201,7 +206,7 @@ def quick_start_commands() -> list[str]:
     start = lines.index("## Quick start")
     fence = next(i for i in range(start, len(lines)) if lines[i].startswith("```"))
     end = next(i for i in range(fence + 1, len(lines)) if lines[i].startswith("```"))
-    return [line.split("#", 1)[0].strip() for line in lines[fence + 1:end] if line.split("#", 1)[0].strip()]
+    return [line.split("#", 1)[0].strip() for line in lines[fence + 1 : end] if line.split("#", 1)[0].strip()]
 
 
 def makefile_targets() -> set[str]:

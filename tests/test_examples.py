@@ -31,10 +31,29 @@ def test_example_suite_passes(name: str, base_profile: Path, tmp_path: Path) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_ADDOPTS"))}
     env["PYTEST_EDGEPROFILE_ARG"] = QUIET_ARGS
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", f"examples/{name}", *args, "-p", "no:cacheprovider", "-q",
-         "--edgeprofile-browser", TEST_BROWSER, "--edgeprofile-user-data-dir", str(base_profile),
-         "--edgeprofile-clone-root", str(clone_root), "--edgeprofile-output", str(tmp_path / "results")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            f"examples/{name}",
+            *args,
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--edgeprofile-browser",
+            TEST_BROWSER,
+            "--edgeprofile-user-data-dir",
+            str(base_profile),
+            "--edgeprofile-clone-root",
+            str(clone_root),
+            "--edgeprofile-output",
+            str(tmp_path / "results"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert f"{passed} passed" in done.stdout

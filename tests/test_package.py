@@ -43,17 +43,28 @@ class Installed:
     def script(self) -> Path:
         return self.venv / BIN / f"edgeprofile{EXE}"
 
-    def run(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(self.python), *args], capture_output=True, text=True, cwd=cwd or self.venv,
-                              env=env or clean_env(), timeout=timeout, check=False)
+    def run(
+        self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.python), *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd or self.venv,
+            env=env or clean_env(),
+            timeout=timeout,
+            check=False,
+        )
 
 
 def clean_env(**extra: str) -> dict[str, str]:
     """No PYTHONPATH (which could bring the source tree back), no settings or xdist variables of this run."""
     drop = ("PYTHONPATH", "PYTEST_ADDOPTS", "VIRTUAL_ENV")
-    env = {k: v for k, v in os.environ.items()
-           if k not in drop and not k.startswith(("PYTEST_EDGEPROFILE_", "PYTEST_XDIST"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in drop and not k.startswith(("PYTEST_EDGEPROFILE_", "PYTEST_XDIST"))
+    }
     return {**env, **extra}
 
 
@@ -106,8 +117,9 @@ def test_the_installed_package_is_the_wheels_not_the_source_tree(installed: Inst
 
 
 def test_the_console_script_and_the_pytest_plugin_are_installed(installed: Installed) -> None:
-    script = subprocess.run([str(installed.script), "--version"], capture_output=True, text=True, timeout=60,
-                            env=clean_env(), check=False)
+    script = subprocess.run(
+        [str(installed.script), "--version"], capture_output=True, text=True, timeout=60, env=clean_env(), check=False
+    )
     assert (script.returncode, script.stdout) == (0, f"edgeprofile {__version__}\n")
     helped = installed.run("-m", "pytest", "--help")
     assert helped.returncode == 0 and "--edgeprofile-browser" in helped.stdout
@@ -119,10 +131,18 @@ def test_the_demo_suite_runs_on_the_installed_wheel(installed: Installed, base_p
     done = installed.run(
         # PATH values joined with "=": pytest would otherwise take them for test paths when it looks for the
         # rootdir, and miss the demo's pytest.ini.
-        "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", f"--edgeprofile-browser={TEST_BROWSER}",
-        f"--edgeprofile-user-data-dir={base_profile}", f"--edgeprofile-clone-root={clone_root}",
+        "-m",
+        "pytest",
+        "-n",
+        "2",
+        "-p",
+        "no:cacheprovider",
+        f"--edgeprofile-browser={TEST_BROWSER}",
+        f"--edgeprofile-user-data-dir={base_profile}",
+        f"--edgeprofile-clone-root={clone_root}",
         f"--edgeprofile-output={tmp_path / 'results'}",
-        cwd=ROOT / "demo", env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS),
+        cwd=ROOT / "demo",
+        env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS),
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "13 passed" in done.stdout.splitlines()[-1], done.stdout[-2000:]

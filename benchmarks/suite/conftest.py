@@ -22,8 +22,7 @@ from demo.site import LoginSite
 from pytest_edgeprofile.browser.options import UNSEEN_UI_FEATURES
 
 MODE = os.environ.get("BENCH_MODE", "plugin")
-QUIET = ["--headless=new", *CLOSED_NETWORK_ARGS, "--no-first-run",
-         "--no-default-browser-check"]
+QUIET = ["--headless=new", *CLOSED_NETWORK_ARGS, "--no-first-run", "--no-default-browser-check"]
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +36,9 @@ def site() -> Iterator[LoginSite]:
 def naive_copy() -> Iterator[Path]:
     """What users write by hand: copy the whole user data dir (caches and all) once per worker."""
     target = Path(tempfile.mkdtemp(prefix="naive-"))
-    shutil.copytree(os.environ["BENCH_BASE"], target / "User Data", symlinks=True,
-                    ignore=shutil.ignore_patterns("Singleton*"))
+    shutil.copytree(
+        os.environ["BENCH_BASE"], target / "User Data", symlinks=True, ignore=shutil.ignore_patterns("Singleton*")
+    )
     yield target / "User Data"
     shutil.rmtree(target)
 

@@ -18,5 +18,3 @@ def test_account_page_is_signed_in(edge_driver: WebDriver, site: LoginSite, page
 def test_home_page_knows_the_user(edge_driver: WebDriver, site: LoginSite) -> None:
     edge_driver.get(site.url)
     assert edge_driver.find_element(By.ID, "state").text == "Signed in as alice"
-
-

@@ -52,10 +52,14 @@ def capture(driver: WebDriver, folder: Path, info: dict[str, Any], driver_log: P
 
     attempt("screenshot", SCREENSHOT, driver.get_screenshot_as_png)
     attempt("page", PAGE, lambda: driver.page_source)
-    attempt("console", CONSOLE, lambda: "".join(
-        f"{entry.get('level', '')}\t{entry.get('timestamp', '')}\t{entry.get('message', '')}\n"
-        for entry in driver.get_log("browser")  # type: ignore[attr-defined]
-    ))
+    attempt(
+        "console",
+        CONSOLE,
+        lambda: "".join(
+            f"{entry.get('level', '')}\t{entry.get('timestamp', '')}\t{entry.get('message', '')}\n"
+            for entry in driver.get_log("browser")  # type: ignore[attr-defined]
+        ),
+    )
     if driver_log is not None and driver_log.is_file():
         write_private(folder / DRIVER_LOG, driver_log.read_bytes())
         files["driver log"] = folder / DRIVER_LOG
@@ -74,10 +78,24 @@ def html_extras(files: dict[str, Path]) -> list[dict[str, Any]]:
     extras: list[dict[str, Any]] = []
     screenshot = files.get("screenshot")
     if screenshot is not None:
-        extras.append({"name": "Screenshot", "format_type": "image", "mime_type": "image/png", "extension": "png",
-                       "content": base64.b64encode(screenshot.read_bytes()).decode("ascii")})
+        extras.append(
+            {
+                "name": "Screenshot",
+                "format_type": "image",
+                "mime_type": "image/png",
+                "extension": "png",
+                "content": base64.b64encode(screenshot.read_bytes()).decode("ascii"),
+            }
+        )
     for kind, path in files.items():
         if kind != "screenshot":
-            extras.append({"name": kind, "format_type": "url", "mime_type": None, "extension": None,
-                           "content": path.resolve().as_uri()})
+            extras.append(
+                {
+                    "name": kind,
+                    "format_type": "url",
+                    "mime_type": None,
+                    "extension": None,
+                    "content": path.resolve().as_uri(),
+                }
+            )
     return extras

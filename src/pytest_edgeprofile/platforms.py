@@ -115,8 +115,11 @@ def binary_candidates(
         return [_path(sysname, "/opt/microsoft", "msedge" + _EDGE_LINUX[channel], "msedge")]
     if browser == "chrome":
         return [_path(sysname, "/opt/google", "chrome" + _CHROME_LINUX[channel], "chrome")]
-    return [_path(sysname, "/usr/bin/chromium"), _path(sysname, "/usr/bin/chromium-browser"),
-            _path(sysname, "/snap/bin/chromium")]
+    return [
+        _path(sysname, "/usr/bin/chromium"),
+        _path(sysname, "/usr/bin/chromium-browser"),
+        _path(sysname, "/snap/bin/chromium"),
+    ]
 
 
 def binary_names_on_path(browser: str, channel: str = "stable", *, system: str | None = None) -> list[str]:
@@ -126,12 +129,20 @@ def binary_names_on_path(browser: str, channel: str = "stable", *, system: str |
     if sysname == WINDOWS:
         return {"edge": ["msedge"], "chrome": ["chrome"], "chromium": ["chromium", "chrome"]}[browser]
     if browser == "edge":
-        names = {"stable": ["microsoft-edge", "microsoft-edge-stable"],
-                 "beta": ["microsoft-edge-beta"], "dev": ["microsoft-edge-dev"], "canary": []}
+        names = {
+            "stable": ["microsoft-edge", "microsoft-edge-stable"],
+            "beta": ["microsoft-edge-beta"],
+            "dev": ["microsoft-edge-dev"],
+            "canary": [],
+        }
         return names[channel]
     if browser == "chrome":
-        return {"stable": ["google-chrome", "google-chrome-stable"], "beta": ["google-chrome-beta"],
-                "dev": ["google-chrome-unstable"], "canary": ["google-chrome-canary"]}[channel]
+        return {
+            "stable": ["google-chrome", "google-chrome-stable"],
+            "beta": ["google-chrome-beta"],
+            "dev": ["google-chrome-unstable"],
+            "canary": ["google-chrome-canary"],
+        }[channel]
     return ["chromium", "chromium-browser"]
 
 

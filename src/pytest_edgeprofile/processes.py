@@ -46,7 +46,7 @@ def user_data_dir_of(cmdline: Iterable[str]) -> Path | None:
     """The ``--user-data-dir`` a browser command line names, if any."""
     for arg in cmdline:
         if arg.startswith(USER_DATA_FLAG):
-            return Path(os.path.realpath(arg[len(USER_DATA_FLAG):].strip('"')))
+            return Path(os.path.realpath(arg[len(USER_DATA_FLAG) :].strip('"')))
     return None
 
 

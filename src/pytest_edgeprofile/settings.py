@@ -26,8 +26,18 @@ DRIVER_SCOPES = ("test", "worker")
 ISOLATIONS = ("worker", "test")
 ARTIFACTS = ("on-failure", "always", "never")
 # Settings that say which browser profile to use: setting any of them asks for the up-front check.
-ENGAGING = ("browser", "channel", "user-data-dir", "profile", "binary", "driver", "verify", "auth-url",
-            "auth-cookie", "auth-selector")
+ENGAGING = (
+    "browser",
+    "channel",
+    "user-data-dir",
+    "profile",
+    "binary",
+    "driver",
+    "verify",
+    "auth-url",
+    "auth-cookie",
+    "auth-selector",
+)
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -74,11 +84,16 @@ SPECS: tuple[Spec, ...] = (
     Spec("auth-cookie", "text", "a cookie that must exist for auth-url's site"),
     Spec("auth-selector", "text", "a CSS selector that must be present on auth-url"),
     Spec("driver-scope", "choice", "test: a browser per test; worker: one per worker (default: test)", DRIVER_SCOPES),
-    Spec("isolation", "choice", "worker: a clone per worker; test: restored before each test (default: worker)",
-         ISOLATIONS),
+    Spec(
+        "isolation",
+        "choice",
+        "worker: a clone per worker; test: restored before each test (default: worker)",
+        ISOLATIONS,
+    ),
     Spec("output", "path", "folder for failure artifacts, logs and metrics (default: edgeprofile-results)"),
-    Spec("artifacts", "choice", "when to save screenshot, page, console and driver logs (default: on-failure)",
-         ARTIFACTS),
+    Spec(
+        "artifacts", "choice", "when to save screenshot, page, console and driver logs (default: on-failure)", ARTIFACTS
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -150,7 +165,9 @@ def _parse(spec: Spec, raw: object, source: str, base_dir: Path) -> object:
             except ValueError as exc:
                 raise SettingsError(
                     f"{spec.name} is {raw!r} (from {source}) and cannot be split like a shell command line "
-                    f"({exc}); balance its quotes.", spec.name, source,
+                    f"({exc}); balance its quotes.",
+                    spec.name,
+                    source,
                 ) from None
         items = raw if isinstance(raw, (list, tuple)) else [raw]
         return tuple(str(item) for item in items if str(item).strip())
@@ -200,8 +217,7 @@ def resolve(
             break
         else:
             sources[spec.name] = "default"
-    return _complete(values, sources, system=system, home=home, env=env, clone_root_default=clone_root_default,
-                     cwd=cwd)
+    return _complete(values, sources, system=system, home=home, env=env, clone_root_default=clone_root_default, cwd=cwd)
 
 
 def _complete(
@@ -220,7 +236,8 @@ def _complete(
         default_dir = platforms.default_user_data_dir(browser, channel, system=system, env=env, home=home)
     except platforms.UnsupportedChannelError as exc:
         raise SettingsError(
-            f"{exc} (browser from {sources['browser']}, channel from {sources['channel']}).", "channel",
+            f"{exc} (browser from {sources['browser']}, channel from {sources['channel']}).",
+            "channel",
             sources["channel"],
         ) from None
 
@@ -239,7 +256,8 @@ def _complete(
             f"isolation 'test' (from {sources['isolation']}) restores the clone before each test, which needs a "
             f"new browser per test, but driver-scope is 'worker' (from {sources['driver-scope']}); use "
             "driver-scope 'test' with it.",
-            "isolation", sources["isolation"],
+            "isolation",
+            sources["isolation"],
         )
     return Settings(
         browser=browser,
@@ -273,7 +291,8 @@ def _check_auth_url(values: Mapping[str, object], sources: Mapping[str, str]) ->
         raise SettingsError(
             f"auth-url is {url!r} (from {sources['auth-url']}); give a full http:// or https:// URL of a page only "
             "a signed-in browser sees.",
-            "auth-url", sources["auth-url"],
+            "auth-url",
+            sources["auth-url"],
         )
 
 
@@ -287,7 +306,8 @@ def _verify_methods(values: Mapping[str, object], sources: Mapping[str, str]) ->
         raise SettingsError(
             f"verify is {values['verify']!r} (from {source}) and names no method; give a comma list of "
             f"{', '.join(VERIFY_METHODS)}.",
-            "verify", source,
+            "verify",
+            source,
         )
     unknown = [m for m in methods if m not in VERIFY_METHODS]
     if unknown:

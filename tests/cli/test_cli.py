@@ -44,16 +44,27 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def cli(*args: str, env: dict[str, str] | None = None, stdin: str = "",
-        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """``python -m pytest_edgeprofile ARGS`` in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "pytest_edgeprofile", *args], input=stdin, capture_output=True,
-                          text=True, timeout=timeout, env=env or clean_env(), check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_edgeprofile", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or clean_env(),
+        check=False,
+    )
 
 
 def version_line(executable: Path) -> str:
-    return subprocess.run([str(executable), "--version"], capture_output=True, text=True,
-                          check=True).stdout.strip().splitlines()[0]
+    return (
+        subprocess.run([str(executable), "--version"], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[0]
+    )
 
 
 def display_name(user_data_dir: Path) -> str:
@@ -61,8 +72,18 @@ def display_name(user_data_dir: Path) -> str:
 
 
 def chromium_args(user_data_dir: Path, chromium: tuple[Path, Path], clone_root: Path) -> list[str]:
-    return ["--browser", TEST_BROWSER, "--user-data-dir", str(user_data_dir), "--binary", str(chromium[0]),
-            "--driver", str(chromium[1]), "--clone-root", str(clone_root)]
+    return [
+        "--browser",
+        TEST_BROWSER,
+        "--user-data-dir",
+        str(user_data_dir),
+        "--binary",
+        str(chromium[0]),
+        "--driver",
+        str(chromium[1]),
+        "--clone-root",
+        str(clone_root),
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -99,21 +120,26 @@ def test_a_bad_browser_name_is_one_line_and_exit_2(how: str, tmp_path: Path) -> 
         source = "env PYTEST_EDGEPROFILE_BROWSER"
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr == (f"edgeprofile: browser is 'firefox' (from {source}); valid values are: edge, chrome, "
-                           "chromium.\n")
+    assert done.stderr == (
+        f"edgeprofile: browser is 'firefox' (from {source}); valid values are: edge, chrome, chromium.\n"
+    )
 
 
 def test_options_go_before_or_after_the_command_and_the_later_one_wins(tmp_path: Path) -> None:
     settings = load_settings({"browser": "chromium", "clone_root": str(tmp_path)}, env={})
     assert (settings.browser, settings.clone_root, settings.source("browser")) == (
-        "chromium", tmp_path, "--edgeprofile-browser")
+        "chromium",
+        tmp_path,
+        "--edgeprofile-browser",
+    )
     assert main(["--browser", "chromium", "clean", "--clone-root", str(tmp_path / "none")]) == 0
     assert main(["--browser", "firefox", "clean", "--browser", "chromium", "--clone-root", str(tmp_path)]) == 0
 
 
 def test_plugin_option_names_in_messages_become_the_commands_own() -> None:
     assert in_cli_words("set --edgeprofile-driver or --edgeprofile-user-data-dir.") == (
-        "set --driver or --user-data-dir.")
+        "set --driver or --user-data-dir."
+    )
     assert in_cli_words("use --edgeprofile-driver-scope test") == "use --edgeprofile-driver-scope test"
 
 
@@ -142,14 +168,14 @@ def test_doctor_names_a_missing_user_data_dir(chromium: tuple[Path, Path], tmp_p
     done = cli("doctor", *chromium_args(missing, chromium, tmp_path / "clones"))
     assert done.returncode == 1
     page = "edge://version" if TEST_BROWSER == "edge" else "chrome://version"
-    expected = (f"user data dir: the base user data dir {missing} (from --user-data-dir) does not exist; set "
-                f"--user-data-dir to the browser's 'User Data' folder ({page} shows it as the parent of "
-                "'Profile path').")
+    expected = (
+        f"user data dir: the base user data dir {missing} (from --user-data-dir) does not exist; set "
+        f"--user-data-dir to the browser's 'User Data' folder ({page} shows it as the parent of "
+        "'Profile path')."
+    )
     assert f"FAIL  {expected}" in done.stdout.splitlines()
     assert done.stdout.count(str(missing)) == 1, "each failure is said once"
-    assert done.stderr == (
-        "edgeprofile: doctor: 1 check failed (user data dir); their FAIL lines say what to do.\n"
-    )
+    assert done.stderr == ("edgeprofile: doctor: 1 check failed (user data dir); their FAIL lines say what to do.\n")
 
 
 @pytest.mark.browser
@@ -185,12 +211,15 @@ def test_doctor_reports_a_missing_driver_and_never_asks_selenium_manager(
     lines = capsys.readouterr().out.splitlines()
     assert f"ok  browser: {browser} (Chromium 1.2.3)" in lines
     if configured:
-        expected = (f"FAIL  driver: the driver {tmp_path / 'nope'} (from --driver) does not exist; fix the path or "
-                    "unset it.")
+        expected = (
+            f"FAIL  driver: the driver {tmp_path / 'nope'} (from --driver) does not exist; fix the path or unset it."
+        )
     else:
-        expected = (f"FAIL  driver: no chromedriver on PATH or next to {browser}; a run would ask Selenium Manager "
-                    "to download one, which doctor never does: install the chromedriver matching the browser's "
-                    "version and put it on PATH, or set --driver.")
+        expected = (
+            f"FAIL  driver: no chromedriver on PATH or next to {browser}; a run would ask Selenium Manager "
+            "to download one, which doctor never does: install the chromedriver matching the browser's "
+            "version and put it on PATH, or set --driver."
+        )
     assert expected in lines
 
 
@@ -205,9 +234,11 @@ def test_doctor_names_a_browser_of_the_wrong_kind_once(
     monkeypatch.setenv("PATH", str(browser.parent))
     assert main(["doctor", "--browser", "edge", "--binary", str(browser), "--clone-root", str(tmp_path / "c")]) == 1
     out, err = capsys.readouterr()
-    expected = (f"FAIL  browser: the browser executable {browser} (from --binary) is Chromium, but the browser "
-                "setting is 'edge', which drives Microsoft Edge; set --browser chromium to run it, or point --binary "
-                "at Microsoft Edge.")
+    expected = (
+        f"FAIL  browser: the browser executable {browser} (from --binary) is Chromium, but the browser "
+        "setting is 'edge', which drives Microsoft Edge; set --browser chromium to run it, or point --binary "
+        "at Microsoft Edge."
+    )
     assert expected in out.splitlines()
     assert out.count(str(browser) + " (from --binary)") == 1 and str(browser) + " (from" not in err
 
@@ -249,7 +280,7 @@ def test_list_shows_the_profile_and_how_little_a_clone_copies(base_copy: Path, t
     name = display_name(base_copy)
     row = next(line for line in lines[2:] if line.startswith("Default "))
     assert row.startswith(f"Default  {name}")
-    total, clone, in_use = row[len(f"Default  {name}"):].split()
+    total, clone, in_use = row[len(f"Default  {name}") :].split()
     assert in_use == "no"
     assert float(clone) == round(golden.bytes / 1e6, 1)
     assert float(total) >= float(clone) + 5.2, row
@@ -259,20 +290,31 @@ def test_list_shows_the_profile_and_how_little_a_clone_copies(base_copy: Path, t
 def test_list_of_a_missing_user_data_dir_is_one_line(tmp_path: Path) -> None:
     done = cli("list", "--browser", "chromium", "--user-data-dir", str(tmp_path / "nope"))
     assert (done.returncode, done.stdout) == (1, ""), "the same answer as doctor's for a missing folder"
-    assert done.stderr == (f"edgeprofile: the user data dir {tmp_path / 'nope'} (from --user-data-dir) does not "
-                           "exist; set --user-data-dir to the browser's 'User Data' folder (chrome://version shows it "
-                           "as the parent of 'Profile path').\n")
-    doctor = cli("doctor", "--browser", "chromium", "--user-data-dir", str(tmp_path / "nope"), "--clone-root",
-                 str(tmp_path / "clones"))
+    assert done.stderr == (
+        f"edgeprofile: the user data dir {tmp_path / 'nope'} (from --user-data-dir) does not "
+        "exist; set --user-data-dir to the browser's 'User Data' folder (chrome://version shows it "
+        "as the parent of 'Profile path').\n"
+    )
+    doctor = cli(
+        "doctor",
+        "--browser",
+        "chromium",
+        "--user-data-dir",
+        str(tmp_path / "nope"),
+        "--clone-root",
+        str(tmp_path / "clones"),
+    )
     assert doctor.returncode == 1
 
 
 def test_list_of_a_folder_without_local_state_says_where_to_look(tmp_path: Path) -> None:
     done = cli("list", "--browser", "edge", "--user-data-dir", str(tmp_path))
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == (f"edgeprofile: {tmp_path} (from --user-data-dir) is not a browser user data dir: it has no "
-                           "'Local State' file; set --user-data-dir to the folder that holds it (edge://version shows "
-                           "it as the parent of 'Profile path').\n")
+    assert done.stderr == (
+        f"edgeprofile: {tmp_path} (from --user-data-dir) is not a browser user data dir: it has no "
+        "'Local State' file; set --user-data-dir to the folder that holds it (edge://version shows "
+        "it as the parent of 'Profile path').\n"
+    )
 
 
 def test_a_bad_value_exits_2_and_a_profile_that_is_not_ready_exits_1(tmp_path: Path) -> None:
@@ -290,8 +332,9 @@ def test_clean_removes_dead_runs_only(tmp_path: Path, spawn: list[subprocess.Pop
         run.ensure()
         run.worker("gw0").mkdir()
         (run.worker("gw0") / "Local State").write_text("{}")
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                              text=True, check=True)
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     marker = json.loads((dead.path / MARKER).read_text())
     marker["pid"] = int(finished.stdout)
     (dead.path / MARKER).write_text(json.dumps(marker))
@@ -327,15 +370,17 @@ def test_clean_keeps_another_machines_run(tmp_path: Path, capsys: pytest.Capture
     (run.path / MARKER).write_text(json.dumps(marker))
     assert socket.gethostname() != "another-host"
     assert main(["clean", "--clone-root", str(tmp_path / "clones")]) == 0
-    assert (f"kept {run.path}: it belongs to a run on another machine (another-host), which only that machine can "
-            "judge") in capsys.readouterr().out
+    assert (
+        f"kept {run.path}: it belongs to a run on another machine (another-host), which only that machine can judge"
+    ) in capsys.readouterr().out
     assert run.path.is_dir()
 
 
 def test_clean_without_a_clone_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["clean", "--clone-root", str(tmp_path / "none")]) == 0
     assert capsys.readouterr().out == (
-        f"nothing to clean: the clone root {tmp_path / 'none'} (from --clone-root) does not exist\n")
+        f"nothing to clean: the clone root {tmp_path / 'none'} (from --clone-root) does not exist\n"
+    )
     assert not (tmp_path / "none").exists()
 
 
@@ -407,8 +452,9 @@ def test_the_printed_settings_name_the_new_base_in_three_spellings(tmp_path: Pat
     assert f'--edgeprofile-browser chromium --edgeprofile-user-data-dir "{base}"' in text
     assert f"    edgeprofile_browser = chromium\n    edgeprofile_user_data_dir = {base}\n" in text
     if os.name != "nt":
-        assert ('export PYTEST_EDGEPROFILE_BROWSER=chromium\n'
-                f'    export PYTEST_EDGEPROFILE_USER_DATA_DIR="{base}"') in text
+        assert (
+            f'export PYTEST_EDGEPROFILE_BROWSER=chromium\n    export PYTEST_EDGEPROFILE_USER_DATA_DIR="{base}"'
+        ) in text
 
 
 def test_the_default_new_base_is_under_the_home_folder(tmp_path: Path) -> None:
@@ -429,17 +475,21 @@ def test_login_refuses_a_folder_it_must_not_use(
         target = tmp_path / "used"
         target.mkdir()
         (target / "Local State").write_text("{}")
-        expected = (f"{target} (from --user-data-dir) already exists and is not empty, and login makes a new base "
-                    "profile, so give --user-data-dir a new or empty folder.")
+        expected = (
+            f"{target} (from --user-data-dir) already exists and is not empty, and login makes a new base "
+            "profile, so give --user-data-dir a new or empty folder."
+        )
     elif case == "a file":
         target = tmp_path / "file"
         target.write_text("x")
         expected = f"{target} (from --user-data-dir) is a file, so give --user-data-dir a new or empty folder."
     else:
         target = Path(str(platforms.default_user_data_dir("chromium", env=os.environ, home=Path.home())))
-        expected = (f"{target} (from --user-data-dir) is chromium's own default user data dir, and login makes a "
-                    "new, dedicated base profile, so give --user-data-dir a new folder such as "
-                    f"{home / '.edgeprofile' / 'chromium-base'}.")
+        expected = (
+            f"{target} (from --user-data-dir) is chromium's own default user data dir, and login makes a "
+            "new, dedicated base profile, so give --user-data-dir a new folder such as "
+            f"{home / '.edgeprofile' / 'chromium-base'}."
+        )
     before = sorted(tmp_path.rglob("*"))
 
     code = main(["login", "http://127.0.0.1:9/", "--browser", "chromium", "--user-data-dir", str(target)])
@@ -469,8 +519,9 @@ def test_login_without_a_display_says_headless_or_display(tmp_path: Path, system
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux runs a browser without a desktop")
 def test_login_without_a_display_is_one_line_before_anything_starts(tmp_path: Path) -> None:
     env = {k: v for k, v in clean_env().items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    done = cli("login", "http://127.0.0.1:9/", "--browser", "chromium", "--user-data-dir", str(tmp_path / "new"),
-               env=env)
+    done = cli(
+        "login", "http://127.0.0.1:9/", "--browser", "chromium", "--user-data-dir", str(tmp_path / "new"), env=env
+    )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith("edgeprofile: login opens a visible browser to sign in, but there is no display")
     assert len(done.stderr.splitlines()) == 1 and not (tmp_path / "new").exists()
@@ -486,9 +537,21 @@ def assert_a_closed_new_base(base: Path) -> None:
 @pytest.mark.browser
 def test_login_end_to_end(login_site: LoginSite, chromium: tuple[Path, Path], tmp_path: Path) -> None:
     base = tmp_path / "new base"
-    done = cli("login", f"{login_site.url}/login", "--browser", TEST_BROWSER, "--user-data-dir", str(base),
-               "--binary", str(chromium[0]), "--driver", str(chromium[1]), "--headless",
-               env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS), stdin="\n")
+    done = cli(
+        "login",
+        f"{login_site.url}/login",
+        "--browser",
+        TEST_BROWSER,
+        "--user-data-dir",
+        str(base),
+        "--binary",
+        str(chromium[0]),
+        "--driver",
+        str(chromium[1]),
+        "--headless",
+        env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS),
+        stdin="\n",
+    )
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     assert done.stdout.startswith(f"{login.PROMPT}\nEnter pressed: the new base profile is ready in {base}.\n")
     assert f'--edgeprofile-browser {TEST_BROWSER} --edgeprofile-user-data-dir "{base}"' in done.stdout
@@ -502,9 +565,20 @@ def test_a_login_page_that_cannot_be_opened_is_one_line_and_leaves_nothing(
     chromium: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base = tmp_path / "never made"
-    done = cli("login", "not a url", "--browser", TEST_BROWSER, "--user-data-dir", str(base), "--binary",
-               str(chromium[0]), "--driver", str(chromium[1]), "--headless",
-               env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS))
+    done = cli(
+        "login",
+        "not a url",
+        "--browser",
+        TEST_BROWSER,
+        "--user-data-dir",
+        str(base),
+        "--binary",
+        str(chromium[0]),
+        "--driver",
+        str(chromium[1]),
+        "--headless",
+        env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS),
+    )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith(f"edgeprofile: the browser on {base} could not open not a url: ")
     assert len(done.stderr.splitlines()) == 1
@@ -516,8 +590,10 @@ def test_login_keeps_what_the_user_signed_in_to(
     login_site: LoginSite, chromium: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base = tmp_path / "signed in"
-    settings = load_settings({"browser": TEST_BROWSER, "user_data_dir": str(base), "binary": str(chromium[0]),
-                              "driver": str(chromium[1])}, env={"PYTEST_EDGEPROFILE_ARG": QUIET_ARGS})
+    settings = load_settings(
+        {"browser": TEST_BROWSER, "user_data_dir": str(base), "binary": str(chromium[0]), "driver": str(chromium[1])},
+        env={"PYTEST_EDGEPROFILE_ARG": QUIET_ARGS},
+    )
 
     def sign_in(browser: WebDriver) -> str:  # what the user does in the window
         browser.find_element(By.ID, "username").send_keys(USERNAME)
@@ -527,8 +603,16 @@ def test_login_keeps_what_the_user_signed_in_to(
         return "enter"
 
     out = io.StringIO()
-    code = login.run(settings, f"{login_site.url}/login", headless=True, out=out, stdin=io.StringIO(),
-                     env=os.environ, home=tmp_path, wait=sign_in)
+    code = login.run(
+        settings,
+        f"{login_site.url}/login",
+        headless=True,
+        out=out,
+        stdin=io.StringIO(),
+        env=os.environ,
+        home=tmp_path,
+        wait=sign_in,
+    )
 
     assert code == 0, out.getvalue()
     assert_a_closed_new_base(base)
@@ -538,12 +622,11 @@ def test_login_keeps_what_the_user_signed_in_to(
 
 
 @pytest.mark.browser
-def test_a_browser_closed_by_the_user_ends_the_wait(
-    pipe: Pipe, chromium: tuple[Path, Path], tmp_path: Path
-) -> None:
+def test_a_browser_closed_by_the_user_ends_the_wait(pipe: Pipe, chromium: tuple[Path, Path], tmp_path: Path) -> None:
     base = tmp_path / "closed"
-    options = login.login_options(TEST_BROWSER, chromium[0], base, headless=True, profile="Default",
-                                  extra_args=tuple(QUIET_LIST))
+    options = login.login_options(
+        TEST_BROWSER, chromium[0], base, headless=True, profile="Default", extra_args=tuple(QUIET_LIST)
+    )
     session = login.start_browser(TEST_BROWSER, options, chromium[1], base)
     try:
         session.close()  # the user closes the only window

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.browsers import TEST_BROWSER
 
-INNER_TESTS = '''
+INNER_TESTS = """
 import json
 import os
 from pathlib import Path
@@ -42,7 +42,7 @@ def test_logged_in(edge_driver, edge_profile, n):
     }}
     (RECORDS / f"{{n}}.json").write_text(json.dumps(record))
     assert heading == "Signed in as alice"
-'''
+"""
 
 
 def write_inner_tests(pytester: pytest.Pytester, count: int) -> None:
@@ -50,7 +50,7 @@ def write_inner_tests(pytester: pytest.Pytester, count: int) -> None:
 
 
 # The preamble of an inner test module: the site, a folder for records, and two helpers.
-HEADER = '''
+HEADER = """
 import contextlib, json, os
 from pathlib import Path
 import psutil
@@ -69,11 +69,17 @@ def signed_in(driver):
 def record(name, profile, worker_id, **extra):
     data = {"worker": worker_id, "reclones": profile.metrics.get("reclones", 0), **extra}
     (RECORDS / f"{name}.json").write_text(json.dumps(data))
-'''
+"""
 
 
-def run_files(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path,
-              files: dict[str, str], *args: str) -> tuple[pytest.RunResult, dict[str, dict[str, object]]]:
+def run_files(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base: Path,
+    clone_root: Path,
+    files: dict[str, str],
+    *args: str,
+) -> tuple[pytest.RunResult, dict[str, dict[str, object]]]:
     """Run inner test modules (each ``HEADER`` + body) on the browser under test against ``base``; returns the
     result and the records the tests wrote (``record(name, ...)``), by name."""
     records = pytester.path / "records"
@@ -82,7 +88,14 @@ def run_files(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: 
     pytester.makepyfile(**{name: HEADER + body for name, body in files.items()})
     pytester.makeini("[pytest]\nfilterwarnings = error\n")
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--edgeprofile-browser", TEST_BROWSER, "--edgeprofile-user-data-dir", str(base),
-        "--edgeprofile-clone-root", str(clone_root), *args,
+        "-p",
+        "no:cacheprovider",
+        "--edgeprofile-browser",
+        TEST_BROWSER,
+        "--edgeprofile-user-data-dir",
+        str(base),
+        "--edgeprofile-clone-root",
+        str(clone_root),
+        *args,
     )
     return result, {p.stem: json.loads(p.read_text()) for p in records.glob("*.json")}

@@ -13,7 +13,7 @@ from tests.support.systems import POSIX_MODES
 
 pytestmark = pytest.mark.browser
 
-TESTS = '''
+TESTS = """
 import os
 from selenium.webdriver.common.by import By
 
@@ -28,14 +28,23 @@ def test_fails_on_the_account_page(edge_driver):
 
 def test_passes(edge_driver):
     edge_driver.get(SITE + "/account")
-'''
+"""
 
 
 def run(pytester: pytest.Pytester, base: Path, clone_root: Path, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_pages=TESTS)
     return pytester.runpytest_subprocess(
-        "-n", "2", "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium",
-        "--edgeprofile-user-data-dir", str(base), "--edgeprofile-clone-root", str(clone_root), *args,
+        "-n",
+        "2",
+        "-p",
+        "no:cacheprovider",
+        "--edgeprofile-browser",
+        "chromium",
+        "--edgeprofile-user-data-dir",
+        str(base),
+        "--edgeprofile-clone-root",
+        str(clone_root),
+        *args,
     )
 
 
@@ -57,7 +66,8 @@ def test_a_failed_test_leaves_screenshot_page_logs_and_an_html_report_entry(
     if POSIX_MODES:
         assert folder.stat().st_mode & 0o777 == 0o700
         assert {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()} == dict.fromkeys(
-            ["screenshot.png", "page.html", "console.log", "driver.log", "info.json"], 0o600)
+            ["screenshot.png", "page.html", "console.log", "driver.log", "info.json"], 0o600
+        )
     info = json.loads((folder / "info.json").read_text())
     assert info["test"].endswith("test_pages.py::test_fails_on_the_account_page")
     assert info["worker"] in ("gw0", "gw1") and info["clone"].endswith(f"workers/{info['worker']}")
@@ -71,9 +81,23 @@ def test_a_failed_test_leaves_screenshot_page_logs_and_an_html_report_entry(
 def test_artifacts_always_and_never(
     pytester: pytest.Pytester, base_profile: Path, clone_root: Path, plugin_env: dict[str, str], tmp_path: Path
 ) -> None:
-    run(pytester, base_profile, clone_root, "--edgeprofile-artifacts", "always",
-        "--edgeprofile-output", str(tmp_path / "always")).assert_outcomes(passed=1, failed=1)
+    run(
+        pytester,
+        base_profile,
+        clone_root,
+        "--edgeprofile-artifacts",
+        "always",
+        "--edgeprofile-output",
+        str(tmp_path / "always"),
+    ).assert_outcomes(passed=1, failed=1)
     assert len([p for p in (tmp_path / "always").iterdir() if p.is_dir() and p.name != "logs"]) == 2
-    run(pytester, base_profile, clone_root, "--edgeprofile-artifacts", "never",
-        "--edgeprofile-output", str(tmp_path / "never")).assert_outcomes(passed=1, failed=1)
+    run(
+        pytester,
+        base_profile,
+        clone_root,
+        "--edgeprofile-artifacts",
+        "never",
+        "--edgeprofile-output",
+        str(tmp_path / "never"),
+    ).assert_outcomes(passed=1, failed=1)
     assert [p for p in (tmp_path / "never").iterdir() if p.is_dir() and p.name != "logs"] == []

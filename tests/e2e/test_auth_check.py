@@ -17,23 +17,41 @@ pytestmark = pytest.mark.browser
 
 
 def auth_args(site_url: str) -> tuple[str, ...]:
-    return ("--edgeprofile-auth-url", f"{site_url}/account", "--edgeprofile-auth-cookie", "demo_session",
-            "--edgeprofile-auth-selector", "#account")
+    return (
+        "--edgeprofile-auth-url",
+        f"{site_url}/account",
+        "--edgeprofile-auth-cookie",
+        "demo_session",
+        "--edgeprofile-auth-selector",
+        "#account",
+    )
 
 
 def test_auth_check_passes_on_a_logged_in_base(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
     plugin_env: dict[str, str],
 ) -> None:
-    result, records = run_inner(pytester, monkeypatch, base_profile, clone_root, "-n", "2",
-                                *auth_args(plugin_env["EDGEPROFILE_TEST_SITE"]), count=3)
+    result, records = run_inner(
+        pytester,
+        monkeypatch,
+        base_profile,
+        clone_root,
+        "-n",
+        "2",
+        *auth_args(plugin_env["EDGEPROFILE_TEST_SITE"]),
+        count=3,
+    )
     result.assert_outcomes(passed=3)
     assert all(r["verification"] == {"files": "passed", "capabilities": "passed", "auth": "passed"} for r in records)
 
     # Observability: JSON-lines events per process, and the metrics for CI; never a cookie value.
     output = pytester.path / "edgeprofile-results"
-    logs = {p.stem: [json.loads(line) for line in p.read_text().splitlines()]
-            for p in (output / "logs").glob("*.jsonl")}
+    logs = {
+        p.stem: [json.loads(line) for line in p.read_text().splitlines()] for p in (output / "logs").glob("*.jsonl")
+    }
     assert {"controller", "gw0", "gw1"} <= set(logs)
     for worker in ("gw0", "gw1"):
         events = {e["event"] for e in logs[worker]}
@@ -51,7 +69,10 @@ def test_auth_check_passes_on_a_logged_in_base(
 
 
 def test_a_logged_out_base_stops_the_run_before_any_test_with_one_sentence_and_no_cookie_value(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_copy: Path, clone_root: Path,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_copy: Path,
+    clone_root: Path,
     plugin_env: dict[str, str],
 ) -> None:
     with sqlite3.connect(base_copy / "Default" / "Cookies") as db:

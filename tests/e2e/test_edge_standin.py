@@ -17,8 +17,10 @@ from tests.support.systems import not_on_windows
 pytestmark = [
     pytest.mark.browser,
     not_on_windows("the Edge stand-ins are POSIX scripts"),
-    pytest.mark.skipif(TEST_BROWSER != "chromium", reason=f"the Edge stand-ins drive Chromium; with {SWITCH}="
-                       f"{TEST_BROWSER} the real browser runs the same tests"),
+    pytest.mark.skipif(
+        TEST_BROWSER != "chromium",
+        reason=f"the Edge stand-ins drive Chromium; with {SWITCH}={TEST_BROWSER} the real browser runs the same tests",
+    ),
 ]
 
 
@@ -34,8 +36,12 @@ def edge_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_edge_runs_webdriver_edge_on_each_workers_clone(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
-    plugin_env: dict[str, str], edge_on_path: Path,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+    edge_on_path: Path,
 ) -> None:
     import json
 
@@ -46,8 +52,14 @@ def test_edge_runs_webdriver_edge_on_each_workers_clone(
     write_inner_tests(pytester, 4)
     # Only the base is named: browser defaults to edge, and its binary and driver are found on PATH.
     result = pytester.runpytest_subprocess(
-        "-n", "2", "-p", "no:cacheprovider",
-        "--edgeprofile-user-data-dir", str(base_profile), "--edgeprofile-clone-root", str(clone_root),
+        "-n",
+        "2",
+        "-p",
+        "no:cacheprovider",
+        "--edgeprofile-user-data-dir",
+        str(base_profile),
+        "--edgeprofile-clone-root",
+        str(clone_root),
     )
     result.assert_outcomes(passed=4)
     found = [json.loads(p.read_text()) for p in records.glob("*.json")]
@@ -60,7 +72,7 @@ def test_edge_runs_webdriver_edge_on_each_workers_clone(
     assert leftover_processes(clone_root) == []
 
 
-PASSIVE = '''
+PASSIVE = """
 import json, os
 from pathlib import Path
 from selenium.webdriver.common.by import By
@@ -70,12 +82,16 @@ def test_signed_in(edge_driver, edge_profile):
     assert edge_driver.find_element(By.ID, "account").text == "Signed in as alice"
     Path(os.environ["EDGEPROFILE_TEST_RECORDS"], str(os.getpid())).write_text(json.dumps(
         {"controller": os.getppid(), "run": str(edge_profile.user_data_dir.parent.parent)}))
-'''
+"""
 
 
 def test_with_nothing_set_the_default_edge_profile_is_used_and_the_run_is_marked_by_its_controller(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, tmp_path: Path,
-    plugin_env: dict[str, str], edge_on_path: Path,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    tmp_path: Path,
+    plugin_env: dict[str, str],
+    edge_on_path: Path,
 ) -> None:
     import json
     import shutil

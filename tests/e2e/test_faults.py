@@ -39,7 +39,7 @@ WORKERS = ("gw0", "gw1")
 
 # One test per worker (xdist hands out fewer than two tests per worker round robin): each signs in, says it is
 # ready, then blocks until the run is interrupted. It must never get past the wait.
-BLOCKING = '''
+BLOCKING = """
 import os
 import threading
 from pathlib import Path
@@ -58,9 +58,9 @@ def test_blocks_until_interrupted(edge_driver, worker_id, n):
     (READY / f"ready-{worker_id}").write_text(str(os.getpid()))
     threading.Event().wait(120)
     pytest.fail("NEVER INTERRUPTED: the outer test should have stopped this run")
-'''
+"""
 
-PASSING = '''
+PASSING = """
 import os
 
 from selenium.webdriver.common.by import By
@@ -69,14 +69,17 @@ from selenium.webdriver.common.by import By
 def test_signed_in(edge_driver):
     edge_driver.get(os.environ["EDGEPROFILE_TEST_SITE"] + "/account")
     assert edge_driver.find_element(By.ID, "account").text == "Signed in as alice"
-'''
+"""
 
 
 def inner_environment(site_url: str) -> dict[str, str]:
     """What ``plugin_env`` gives an inner run, built by hand so a module-scoped scenario can use it too."""
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("PYTEST_XDIST", "PYTEST_EDGEPROFILE_"))
-           and name not in ("PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST")}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("PYTEST_XDIST", "PYTEST_EDGEPROFILE_"))
+        and name not in ("PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST")
+    }
     env.update(EDGEPROFILE_TEST_SITE=site_url, PYTEST_EDGEPROFILE_ARG=QUIET_ARGS)
     return env
 
@@ -159,18 +162,42 @@ class Inner:
         (folder / "pytest.ini").write_text("[pytest]\n")
         test_file = folder / "test_inner.py"
         test_file.write_text(tests)
-        command = [sys.executable, "-m", "pytest", *args, "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium",
-                   "--edgeprofile-user-data-dir", str(base), "--edgeprofile-clone-root", str(clone_root),
-                   str(test_file)]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            *args,
+            "-p",
+            "no:cacheprovider",
+            "--edgeprofile-browser",
+            "chromium",
+            "--edgeprofile-user-data-dir",
+            str(base),
+            "--edgeprofile-clone-root",
+            str(clone_root),
+            str(test_file),
+        ]
         with (folder / "stdout.txt").open("wb") as out, (folder / "stderr.txt").open("wb") as err:
-            proc = subprocess.Popen(command, cwd=folder, env={**self.env, "EDGEPROFILE_TEST_READY": str(ready)},
-                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+            proc = subprocess.Popen(
+                command,
+                cwd=folder,
+                env={**self.env, "EDGEPROFILE_TEST_READY": str(ready)},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
         self.procs.append(proc)
         return InnerRun(proc, folder, ready)
 
     def start_other(self, *command: str) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         return proc
 
@@ -213,10 +240,14 @@ def ci_cancel(proc: subprocess.Popen[bytes]) -> None:
     proc.send_signal(signal.SIGTERM)
 
 
-@pytest.mark.parametrize("interrupt", [ctrl_c, ci_cancel], ids=["ctrl-c-to-the-process-group",
-                                                               "sigterm-to-the-controller-only"])
+@pytest.mark.parametrize(
+    "interrupt", [ctrl_c, ci_cancel], ids=["ctrl-c-to-the-process-group", "sigterm-to-the-controller-only"]
+)
 def test_an_interrupted_run_ends_within_30_s_and_leaves_nothing(
-    inner: Inner, base_profile: Path, clone_root: Path, interrupt: Callable[[subprocess.Popen[bytes]], None],
+    inner: Inner,
+    base_profile: Path,
+    clone_root: Path,
+    interrupt: Callable[[subprocess.Popen[bytes]], None],
 ) -> None:
     before = tree_digest(base_profile)
     drivers_before = driver_pids()
@@ -252,8 +283,12 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
     try:
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount_point)],
-                                 capture_output=True, text=True, timeout=30)
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount_point)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         pytest.skip(f"cannot mount a tmpfs here: {exc}")
     if mounted.returncode != 0:
@@ -268,7 +303,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_while_copying_stops_the_run_with_one_sentence_and_leaves_nothing(
-    inner: Inner, base_copy: Path, small_disk: Path,
+    inner: Inner,
+    base_copy: Path,
+    small_disk: Path,
 ) -> None:
     assert os.path.ismount(small_disk) and shutil.disk_usage(small_disk).total <= 700 * 1024
     leveldb = base_copy / "Default" / "Local Storage" / "leveldb"
@@ -284,8 +321,11 @@ def test_a_full_disk_while_copying_stops_the_run_with_one_sentence_and_leaves_no
     assert code == pytest.ExitCode.USAGE_ERROR, output
     errors = [line for line in output.splitlines() if line.startswith("ERROR: pytest-edgeprofile: ")]
     assert len(errors) == 1, output
-    found = re.search(r"not enough disk space to copy (.+?) (?:into|to) (/[^:]+): the copy needs ([\d.]+) MB and "
-                      r"([\d.]+) MB are free there; free some space or set --edgeprofile-clone-root", errors[0])
+    found = re.search(
+        r"not enough disk space to copy (.+?) (?:into|to) (/[^:]+): the copy needs ([\d.]+) MB and "
+        r"([\d.]+) MB are free there; free some space or set --edgeprofile-clone-root",
+        errors[0],
+    )
     assert found, errors[0]
     assert found[1] == str(base_copy) and Path(found[2]).is_relative_to(clone_root), errors[0]
     needed, free = float(found[3]), float(found[4])
@@ -328,8 +368,9 @@ def is_python(proc: psutil.Process) -> bool:
 
 
 @pytest.fixture(scope="module")
-def killed_run(tmp_path_factory: pytest.TempPathFactory, base_profile: Path,
-               login_site: LoginSite) -> Iterator[KilledRun]:
+def killed_run(
+    tmp_path_factory: pytest.TempPathFactory, base_profile: Path, login_site: LoginSite
+) -> Iterator[KilledRun]:
     """A run of two workers killed with SIGKILL mid-test (drivers and browsers orphaned), then a short next run."""
     work = tmp_path_factory.mktemp("killed")
     clone_root = work / "clones"
@@ -358,8 +399,9 @@ def killed_run(tmp_path_factory: pytest.TempPathFactory, base_profile: Path,
         using_after_kill = describe(using)
         in_dead_run = {p.pid for folder in dead_folders for p in processes_using(folder)}
         outside_dead_run = describe([p for p in using if p.pid not in in_dead_run])
-        browsers_after_kill = {w: len(main_browser_processes(folder / "workers" / w))
-                               for folder in dead_folders for w in WORKERS}
+        browsers_after_kill = {
+            w: len(main_browser_processes(folder / "workers" / w)) for folder in dead_folders for w in WORKERS
+        }
         drivers_alive = [d.pid for d in drivers if alive(d)]
         parents = []
         for driver in drivers:
@@ -370,20 +412,30 @@ def killed_run(tmp_path_factory: pytest.TempPathFactory, base_profile: Path,
         # starts with the clone root's.
         other_dir = work / f"{clone_root.name}-elsewhere" / (dead_folders[0].name if dead_folders else "run-x")
         other_dir.mkdir(parents=True)
-        other = runs.start_other(sys.executable, "-c", "import threading; threading.Event().wait(120)",
-                                 f"--user-data-dir={other_dir}")
-        assert wait_for(lambda: any(a.startswith("--user-data-dir=") for a in psutil.Process(other.pid).cmdline()),
-                        10)
+        other = runs.start_other(
+            sys.executable, "-c", "import threading; threading.Event().wait(120)", f"--user-data-dir={other_dir}"
+        )
+        assert wait_for(lambda: any(a.startswith("--user-data-dir=") for a in psutil.Process(other.pid).cmdline()), 10)
 
         next_run = runs.start("next", base_profile, clone_root, PASSING)
         next_code = next_run.finish(timeout=180)
         yield KilledRun(
-            clone_root=clone_root, drivers_before=drivers_before, base_before=base_before,
-            killed=[p.pid for p in pythons], dead_folders=dead_folders, dead_marked=dead_marked,
-            using_after_kill=using_after_kill, outside_dead_run=outside_dead_run,
+            clone_root=clone_root,
+            drivers_before=drivers_before,
+            base_before=base_before,
+            killed=[p.pid for p in pythons],
+            dead_folders=dead_folders,
+            dead_marked=dead_marked,
+            using_after_kill=using_after_kill,
+            outside_dead_run=outside_dead_run,
             browsers_after_kill=browsers_after_kill,
-            drivers_of_dead_run=drivers, drivers_alive_after_kill=drivers_alive, driver_parents_after_kill=parents,
-            other=other, other_dir=other_dir, next_code=next_code, next_output=next_run.output(),
+            drivers_of_dead_run=drivers,
+            drivers_alive_after_kill=drivers_alive,
+            driver_parents_after_kill=parents,
+            other=other,
+            other_dir=other_dir,
+            next_code=next_code,
+            next_output=next_run.output(),
             sessions=runs.sessions,
         )
     finally:
@@ -405,8 +457,9 @@ def test_the_next_run_on_the_same_clone_root_passes_and_says_it_removed_the_dead
     assert killed_run.next_code == pytest.ExitCode.OK, output
     assert re.search(r"\b1 passed\b", output), output
     dead = killed_run.dead_folders[0]
-    found = re.search(rf"^removed {re.escape(str(dead))} left by a run that died \((\d+) processes ended\)$",
-                      output, re.MULTILINE)
+    found = re.search(
+        rf"^removed {re.escape(str(dead))} left by a run that died \((\d+) processes ended\)$", output, re.MULTILINE
+    )
     assert found, output
     assert int(found[1]) >= len(killed_run.drivers_of_dead_run) + 1, "fewer processes ended than drivers + a browser"
     assert not dead.exists()

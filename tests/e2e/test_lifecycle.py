@@ -15,7 +15,7 @@ from tests.support.checks import driver_pids, leftover_processes, new_drivers_le
 
 pytestmark = pytest.mark.browser
 
-CRASHING = '''
+CRASHING = """
 def test_crash_with_a_browser_open(edge_driver):
     edge_driver.get(SITE + "/account")
     os._exit(1)  # the worker dies mid-test: no teardown, its browser is left running
@@ -25,11 +25,14 @@ def test_crash_with_a_browser_open(edge_driver):
 def test_after(edge_driver, edge_profile, worker_id, n):
     assert signed_in(edge_driver)
     record(f"{worker_id}-{os.getpid()}-{n}", edge_profile, worker_id, clone=str(edge_profile.user_data_dir))
-'''
+"""
 
 
 def test_a_crashed_workers_clone_and_browser_are_gone_and_its_replacement_gets_a_clone(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
     plugin_env: dict[str, str],
 ) -> None:
     before = tree_digest(base_profile)
@@ -52,27 +55,49 @@ def test_a_crashed_workers_clone_and_browser_are_gone_and_its_replacement_gets_a
     assert tree_digest(base_profile) == before
 
 
-@pytest.mark.parametrize(("keep", "fail", "kept"), [
-    ("always", False, True), ("on-failure", True, True), ("on-failure", False, False), ("never", True, False),
-])
+@pytest.mark.parametrize(
+    ("keep", "fail", "kept"),
+    [
+        ("always", False, True),
+        ("on-failure", True, True),
+        ("on-failure", False, False),
+        ("never", True, False),
+    ],
+)
 def test_keep(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
-    plugin_env: dict[str, str], keep: str, fail: bool, kept: bool,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+    keep: str,
+    fail: bool,
+    kept: bool,
 ) -> None:
     pytester.makepyfile(f"def test_one(edge_driver):\n    assert not {fail}\n")
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--edgeprofile-browser", "chromium", "--edgeprofile-keep", keep,
-        "--edgeprofile-user-data-dir", str(base_profile), "--edgeprofile-clone-root", str(clone_root),
+        "-p",
+        "no:cacheprovider",
+        "--edgeprofile-browser",
+        "chromium",
+        "--edgeprofile-keep",
+        keep,
+        "--edgeprofile-user-data-dir",
+        str(base_profile),
+        "--edgeprofile-clone-root",
+        str(clone_root),
     )
     assert result.ret == (1 if fail else 0)
     runs = list(clone_root.iterdir())
     try:
         if kept:
             assert len(runs) == 1 and (runs[0] / "workers" / "main" / "Default" / "Cookies").is_file()
-            result.stdout.fnmatch_lines([
-                f"edgeprofile: kept the run's profiles in {runs[0]}; they hold the profile's cookies and saved "
-                "passwords: delete the folder when done (`edgeprofile clean` removes it)."
-            ])
+            result.stdout.fnmatch_lines(
+                [
+                    f"edgeprofile: kept the run's profiles in {runs[0]}; they hold the profile's cookies and saved "
+                    "passwords: delete the folder when done (`edgeprofile clean` removes it)."
+                ]
+            )
         else:
             assert runs == []
         assert leftover_processes(clone_root) == []
@@ -82,8 +107,12 @@ def test_keep(
 
 
 def test_a_clone_the_browser_does_not_use_fails_each_test_with_one_sentence(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
-    plugin_env: dict[str, str], tmp_path: Path,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     monkeypatch.setenv("PYTEST_EDGEPROFILE_ARG", f"--user-data-dir={elsewhere} --disable-background-networking")
@@ -91,11 +120,13 @@ def test_a_clone_the_browser_does_not_use_fails_each_test_with_one_sentence(
     result, records = run_inner(pytester, monkeypatch, base_profile, clone_root, "-n", "0", count=3)
     outcomes = result.parseoutcomes()
     assert outcomes.get("errors", outcomes.get("error")) == 3 and records == []
-    result.stdout.fnmatch_lines([
-        "*pytest-edgeprofile: the browser reports * as its user data dir (chrome.userDataDir), not the clone "
-        f"{clone_root}/run-*; another --user-data-dir in the browser arguments may override it. (worker main: 3 "
-        "attempts, each on a fresh clone)"
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-edgeprofile: the browser reports * as its user data dir (chrome.userDataDir), not the clone "
+            f"{clone_root}/run-*; another --user-data-dir in the browser arguments may override it. (worker main: 3 "
+            "attempts, each on a fresh clone)"
+        ]
+    )
     assert "pytest_edgeprofile/" not in result.stdout.str(), "a traceback through the plugin's internals"
     assert "During handling of the above exception" not in result.stdout.str(), "the message is shown twice"
     assert list(clone_root.iterdir()) == []

@@ -13,18 +13,23 @@ from tests.support.checks import driver_pids, leftover_processes, new_drivers_le
 pytestmark = pytest.mark.browser
 
 
-def run_inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path,
-              *args: str, count: int = 4) -> tuple[pytest.RunResult, list[dict[str, object]]]:
+def run_inner(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path, *args: str, count: int = 4
+) -> tuple[pytest.RunResult, list[dict[str, object]]]:
     """Run the inner suite in a subprocess against ``base``; returns its result and each test's record."""
     write_inner_tests(pytester, count)
     records = pytester.path / "records"
     records.mkdir(exist_ok=True)
     monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
     result = pytester.runpytest_subprocess(
-        "--edgeprofile-browser", "chromium",
-        "--edgeprofile-user-data-dir", str(base),
-        "--edgeprofile-clone-root", str(clone_root),
-        "-p", "no:cacheprovider",
+        "--edgeprofile-browser",
+        "chromium",
+        "--edgeprofile-user-data-dir",
+        str(base),
+        "--edgeprofile-clone-root",
+        str(clone_root),
+        "-p",
+        "no:cacheprovider",
         *args,
     )
     found = [json.loads(p.read_text()) for p in sorted(records.glob("*.json"))]
@@ -33,8 +38,12 @@ def run_inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: 
 
 @pytest.mark.parametrize("workers", ["0", "3"])
 def test_every_test_logged_in_on_its_own_workers_clone(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
-    plugin_env: dict[str, str], workers: str,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+    workers: str,
 ) -> None:
     before = tree_digest(base_profile)
     drivers_before = driver_pids()

@@ -11,7 +11,7 @@ from tests.support.checks import leftover_processes
 
 pytestmark = pytest.mark.browser
 
-SHARED = '''
+SHARED = """
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -47,15 +47,19 @@ def test_z_kill_the_shared_browser(edge_driver):
 def test_zz_after_the_kill(edge_driver, edge_profile, worker_id):
     assert signed_in(edge_driver)
     record("after-kill", edge_profile, worker_id, session=edge_driver.session_id)
-'''
+"""
 
 
 def test_driver_scope_worker_shares_one_browser_per_worker_resets_it_and_replaces_a_dead_one(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
     plugin_env: dict[str, str],
 ) -> None:
-    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_shared": SHARED},
-                                "--edgeprofile-driver-scope", "worker")
+    result, records = run_files(
+        pytester, monkeypatch, base_profile, clone_root, {"test_shared": SHARED}, "--edgeprofile-driver-scope", "worker"
+    )
     result.assert_outcomes(passed=6)
     shared = [records[f"shared-{n}"] for n in range(4)]
     assert len({r["session"] for r in shared}) == 1, "one browser for all the worker's tests"
@@ -66,7 +70,7 @@ def test_driver_scope_worker_shares_one_browser_per_worker_resets_it_and_replace
     assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
 
 
-NEW_BROWSER = '''
+NEW_BROWSER = """
 @pytest.fixture
 def edge_options(edge_options):
     edge_options.add_argument("--window-size=1234,777")  # not seen by the browser that made the blank session
@@ -94,13 +98,17 @@ def test_b_gets_a_new_browser_with_none_of_them(edge_driver, edge_profile, worke
            after_back=edge_driver.current_url, blank_starts=edge_profile.metrics.get("blank_starts"),
            starts=edge_profile.metrics.get("browser_starts"), size=edge_driver.get_window_size())
     assert signed_in(edge_driver)
-'''
+"""
 
 
 @pytest.mark.parametrize("xdist", [[], ["-n", "1"]], ids=["one-process", "xdist"])
 def test_a_tests_browser_opens_one_blank_tab_and_none_of_the_pages_the_previous_tests_browser_left_open(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
-    plugin_env: dict[str, str], xdist: list[str],
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+    xdist: list[str],
 ) -> None:
     # The plugin starts browsers with --restore-last-session (the base's session cookies need it), which on its
     # own reopens the tabs the last browser on the clone had open: here, test a's pages in test b's browser.
@@ -125,7 +133,7 @@ def test_a_tests_browser_opens_one_blank_tab_and_none_of_the_pages_the_previous_
     assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
 
 
-ISOLATION = '''
+ISOLATION = """
 def test_a_signs_out_and_changes_a_setting(edge_driver, edge_profile, worker_id):
     assert signed_in(edge_driver)
     edge_driver.execute_script("localStorage.setItem('changed-by', 'test a')")
@@ -138,16 +146,27 @@ def test_b_sees_none_of_it(edge_driver, edge_profile, worker_id):
     record("b", edge_profile, worker_id, changed=changed, restores=edge_profile.metrics.get("restores", 0))
     assert changed is None
     assert signed_in(edge_driver)
-'''
+"""
 
 
 @pytest.mark.parametrize("isolation", ["test", "worker"])
 def test_isolation_test_restores_the_clone_before_each_test(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_profile: Path, clone_root: Path,
-    plugin_env: dict[str, str], isolation: str,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+    isolation: str,
 ) -> None:
-    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_isolation": ISOLATION},
-                                "--edgeprofile-isolation", isolation)
+    result, records = run_files(
+        pytester,
+        monkeypatch,
+        base_profile,
+        clone_root,
+        {"test_isolation": ISOLATION},
+        "--edgeprofile-isolation",
+        isolation,
+    )
     if isolation == "test":
         result.assert_outcomes(passed=2)
         assert records["b"]["restores"] == 1  # test a used the verified browser on the untouched clone

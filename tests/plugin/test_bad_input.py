@@ -29,7 +29,7 @@ from tests.support.systems import not_on_windows
 pytestmark = pytest.mark.browser
 
 MUST_NOT_RUN = 'def test_uses(edge_driver):\n    raise AssertionError("must not run")\n'
-LOGGED_IN_TESTS = '''
+LOGGED_IN_TESTS = """
 import os
 
 import pytest
@@ -42,7 +42,7 @@ SITE = os.environ["EDGEPROFILE_TEST_SITE"]
 def test_signed_in(edge_driver, n):
     edge_driver.get(SITE + "/account")
     assert edge_driver.find_element(By.ID, "account").text == "Signed in as alice"
-'''
+"""
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 # Root reads and writes everything whatever the modes, so as root the inner run drops the two capabilities that
 # let it (with setpriv, from util-linux); elsewhere it runs as the user it is.
@@ -52,9 +52,23 @@ NO_SETPRIV = AS_ROOT and shutil.which("setpriv") is None
 
 def run_inner_with_file_modes(pytester: pytest.Pytester, base: Path, clone_root: Path) -> pytest.RunResult:
     """Like ``run_inner``, in a process that file modes really apply to (root without DAC override)."""
-    command = [sys.executable, "-m", "pytest", "--basetemp", str(pytester.path / "basetemp"), "-p", "no:cacheprovider",
-               "-n", "2", "--edgeprofile-browser", TEST_BROWSER, "--edgeprofile-user-data-dir", str(base),
-               "--edgeprofile-clone-root", str(clone_root)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--basetemp",
+        str(pytester.path / "basetemp"),
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        "--edgeprofile-browser",
+        TEST_BROWSER,
+        "--edgeprofile-user-data-dir",
+        str(base),
+        "--edgeprofile-clone-root",
+        str(clone_root),
+    ]
     if AS_ROOT:
         command = ["setpriv", f"--inh-caps={DAC_CAPS}", f"--bounding-set={DAC_CAPS}", "--", *command]
     return pytester.run(*command)
@@ -63,10 +77,16 @@ def run_inner_with_file_modes(pytester: pytest.Pytester, base: Path, clone_root:
 def run_inner(pytester: pytest.Pytester, base: Path, clone_root: Path, *args: str) -> pytest.RunResult:
     """An inner ``pytest -n 2`` on the browser under test with ``base`` and ``clone_root``, plus the case's options."""
     return pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-n", "2",
-        "--edgeprofile-browser", TEST_BROWSER,
-        "--edgeprofile-user-data-dir", str(base),
-        "--edgeprofile-clone-root", str(clone_root),
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        "--edgeprofile-browser",
+        TEST_BROWSER,
+        "--edgeprofile-user-data-dir",
+        str(base),
+        "--edgeprofile-clone-root",
+        str(clone_root),
         *args,
     )
 
@@ -120,71 +140,116 @@ def _non_executable(path: Path) -> Path:
 
 def missing_base(base: Path, root: Path, tmp: Path) -> Case:
     missing = base.parent / "no such User Data"
-    return Case(missing, root, f"the base user data dir {missing} (from --edgeprofile-user-data-dir) does not exist; "
-                "set --edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version in Edge, "
-                "chrome://version in Chrome and Chromium, shows it as the parent of 'Profile path').")
+    return Case(
+        missing,
+        root,
+        f"the base user data dir {missing} (from --edgeprofile-user-data-dir) does not exist; "
+        "set --edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version in Edge, "
+        "chrome://version in Chrome and Chromium, shows it as the parent of 'Profile path').",
+    )
 
 
 def not_a_user_data_dir(base: Path, root: Path, tmp: Path) -> Case:
-    return Case(base / "Default", root, f"{base / 'Default'} (from --edgeprofile-user-data-dir) is not a browser user "
-                f"data dir: it has no 'Local State' file. It looks like a profile folder: use its parent {base} and "
-                "--edgeprofile-profile Default.")
+    return Case(
+        base / "Default",
+        root,
+        f"{base / 'Default'} (from --edgeprofile-user-data-dir) is not a browser user "
+        f"data dir: it has no 'Local State' file. It looks like a profile folder: use its parent {base} and "
+        "--edgeprofile-profile Default.",
+    )
 
 
 def unknown_profile(base: Path, root: Path, tmp: Path) -> Case:
     display = json.loads((base / "Local State").read_text())["profile"]["info_cache"]["Default"]["name"]
-    return Case(base, root, f"profile 'Profile 9' (from --edgeprofile-profile) is not in {base}; available profiles: "
-                f"'Default' ({display}). "
-                "Set --edgeprofile-profile to one of these folder or display names.",
-                ["--edgeprofile-profile", "Profile 9"])
+    return Case(
+        base,
+        root,
+        f"profile 'Profile 9' (from --edgeprofile-profile) is not in {base}; available profiles: "
+        f"'Default' ({display}). "
+        "Set --edgeprofile-profile to one of these folder or display names.",
+        ["--edgeprofile-profile", "Profile 9"],
+    )
 
 
 def unknown_channel(base: Path, root: Path, tmp: Path) -> Case:
-    return Case(base, root, "channel is 'nightly' (from --edgeprofile-channel); valid values are: stable, beta, dev, "
-                "canary.", ["--edgeprofile-channel", "nightly"])
+    return Case(
+        base,
+        root,
+        "channel is 'nightly' (from --edgeprofile-channel); valid values are: stable, beta, dev, canary.",
+        ["--edgeprofile-channel", "nightly"],
+    )
 
 
 def channel_chromium_lacks(base: Path, root: Path, tmp: Path) -> Case:
-    return Case(base, root, "chromium has no 'beta' channel; use channel 'stable' (browser from "
-                "--edgeprofile-browser, channel from --edgeprofile-channel).",
-                ["--edgeprofile-browser", "chromium", "--edgeprofile-channel", "beta"])
+    return Case(
+        base,
+        root,
+        "chromium has no 'beta' channel; use channel 'stable' (browser from "
+        "--edgeprofile-browser, channel from --edgeprofile-channel).",
+        ["--edgeprofile-browser", "chromium", "--edgeprofile-channel", "beta"],
+    )
 
 
 def binary_missing(base: Path, root: Path, tmp: Path) -> Case:
     binary = tmp / "no chromium here"
-    return Case(base, root, f"the browser executable {binary} (from --edgeprofile-binary) does not exist; fix the "
-                "path or unset it.", ["--edgeprofile-binary", str(binary)])
+    return Case(
+        base,
+        root,
+        f"the browser executable {binary} (from --edgeprofile-binary) does not exist; fix the path or unset it.",
+        ["--edgeprofile-binary", str(binary)],
+    )
 
 
 def binary_not_executable(base: Path, root: Path, tmp: Path) -> Case:
     binary = _non_executable(tmp / "chromium without x bit")
-    return Case(base, root, f"the browser executable {binary} (from --edgeprofile-binary) is not an executable "
-                "file; fix the path or its permissions.", ["--edgeprofile-binary", str(binary)])
+    return Case(
+        base,
+        root,
+        f"the browser executable {binary} (from --edgeprofile-binary) is not an executable "
+        "file; fix the path or its permissions.",
+        ["--edgeprofile-binary", str(binary)],
+    )
 
 
 def driver_missing(base: Path, root: Path, tmp: Path) -> Case:
     driver = tmp / "no chromedriver here"
-    return Case(base, root, f"the driver {driver} (from --edgeprofile-driver) does not exist; fix the path or unset "
-                "it.", ["--edgeprofile-driver", str(driver)])
+    return Case(
+        base,
+        root,
+        f"the driver {driver} (from --edgeprofile-driver) does not exist; fix the path or unset it.",
+        ["--edgeprofile-driver", str(driver)],
+    )
 
 
 def driver_not_executable(base: Path, root: Path, tmp: Path) -> Case:
     driver = _non_executable(tmp / "chromedriver without x bit")
-    return Case(base, root, f"the driver {driver} (from --edgeprofile-driver) is not an executable file; fix the "
-                "path or its permissions.", ["--edgeprofile-driver", str(driver)])
+    return Case(
+        base,
+        root,
+        f"the driver {driver} (from --edgeprofile-driver) is not an executable file; fix the path or its permissions.",
+        ["--edgeprofile-driver", str(driver)],
+    )
 
 
 def clone_root_is_a_file(base: Path, root: Path, tmp: Path) -> Case:
     a_file = tmp / "clones.txt"
     a_file.write_text("not a folder")
-    return Case(base, a_file, f"the clone root {a_file} (from --edgeprofile-clone-root) cannot be made: {a_file} is "
-                "not a folder; choose another --edgeprofile-clone-root.")
+    return Case(
+        base,
+        a_file,
+        f"the clone root {a_file} (from --edgeprofile-clone-root) cannot be made: {a_file} is "
+        "not a folder; choose another --edgeprofile-clone-root.",
+    )
 
 
 def clone_root_inside_the_base(base: Path, root: Path, tmp: Path) -> Case:
     inside = base / "clones"
-    return Case(base, inside, f"the clone root {inside} (from --edgeprofile-clone-root) overlaps the base user data "
-                f"dir {base}; choose a clone root outside it (and not one of its parents).")
+    return Case(
+        base,
+        inside,
+        f"the clone root {inside} (from --edgeprofile-clone-root) overlaps the base user data "
+        f"dir {base}; choose a clone root outside it (and not one of its parents).",
+    )
 
 
 def _json_damage(base: Path, name: str) -> str:
@@ -212,21 +277,40 @@ def corrupt_preferences(base: Path, root: Path, tmp: Path) -> Case:
 def corrupt_cookies(base: Path, root: Path, tmp: Path) -> Case:
     cookies = base / "Default" / "Cookies"
     cookies.write_bytes(b"\x00junk" + os.urandom(16 * 1024))  # never SQLite's 16-byte header
-    return Case(base, root, f"the base profile's cookie database is damaged: {cookies} is not a readable SQLite "
-                "database (file is not a database). Open the profile in the browser once (it repairs or recreates "
-                "the file) or choose another profile.")
+    return Case(
+        base,
+        root,
+        f"the base profile's cookie database is damaged: {cookies} is not a readable SQLite "
+        "database (file is not a database). Open the profile in the browser once (it repairs or recreates "
+        "the file) or choose another profile.",
+    )
 
 
 CASES: list[Callable[[Path, Path, Path], Case]] = [
-    missing_base, not_a_user_data_dir, unknown_profile, unknown_channel, channel_chromium_lacks, binary_missing,
-    binary_not_executable, driver_missing, driver_not_executable, clone_root_is_a_file, clone_root_inside_the_base,
-    corrupt_local_state, corrupt_preferences, corrupt_cookies,
+    missing_base,
+    not_a_user_data_dir,
+    unknown_profile,
+    unknown_channel,
+    channel_chromium_lacks,
+    binary_missing,
+    binary_not_executable,
+    driver_missing,
+    driver_not_executable,
+    clone_root_is_a_file,
+    clone_root_inside_the_base,
+    corrupt_local_state,
+    corrupt_preferences,
+    corrupt_cookies,
 ]
 
 
 @pytest.mark.parametrize("make_case", CASES, ids=[case.__name__ for case in CASES])
 def test_bad_input_is_one_sentence_before_any_worker_and_changes_nothing(
-    pytester: pytest.Pytester, base_copy: Path, clone_root: Path, tmp_path: Path, plugin_env: dict[str, str],
+    pytester: pytest.Pytester,
+    base_copy: Path,
+    clone_root: Path,
+    tmp_path: Path,
+    plugin_env: dict[str, str],
     make_case: Callable[[Path, Path, Path], Case],
 ) -> None:
     pytester.makepyfile(MUST_NOT_RUN)
@@ -278,9 +362,10 @@ def test_a_clone_root_that_is_not_writable_is_refused(
     try:
         result = run_inner_with_file_modes(pytester, base_copy, root)
         assert_refused_up_front(
-            result, f"the clone root {root} (from --edgeprofile-clone-root) is not writable by this user "
+            result,
+            f"the clone root {root} (from --edgeprofile-clone-root) is not writable by this user "
             f"({read_only}); choose another "
-            "--edgeprofile-clone-root."
+            "--edgeprofile-clone-root.",
         )
         assert list(read_only.iterdir()) == []
     finally:
@@ -316,12 +401,18 @@ def _set_local_state(base: Path, change: Callable[[dict[str, object]], None]) ->
     "change",
     [
         pytest.param(lambda state: state.update(profile="not an object"), id="profile-section-not-an-object"),
-        pytest.param(lambda state: state["profile"]["info_cache"].update(Default="not an object"),
-                     id="info-cache-entry-not-an-object"),
+        pytest.param(
+            lambda state: state["profile"]["info_cache"].update(Default="not an object"),
+            id="info-cache-entry-not-an-object",
+        ),
     ],
 )
 def test_a_local_state_of_the_wrong_shape_is_one_sentence(
-    pytester: pytest.Pytester, base_copy: Path, clone_root: Path, tmp_path: Path, plugin_env: dict[str, str],
+    pytester: pytest.Pytester,
+    base_copy: Path,
+    clone_root: Path,
+    tmp_path: Path,
+    plugin_env: dict[str, str],
     change: Callable[[dict[str, object]], None],
 ) -> None:
     pytester.makepyfile(MUST_NOT_RUN)
@@ -345,7 +436,11 @@ def test_a_local_state_of_the_wrong_shape_is_one_sentence(
     ],
 )
 def test_an_unreadable_entry_beyond_the_key_files_is_one_sentence(
-    pytester: pytest.Pytester, base_copy: Path, clone_root: Path, tmp_path: Path, plugin_env: dict[str, str],
+    pytester: pytest.Pytester,
+    base_copy: Path,
+    clone_root: Path,
+    tmp_path: Path,
+    plugin_env: dict[str, str],
     rel: str,
 ) -> None:
     pytester.makepyfile(MUST_NOT_RUN)
@@ -363,11 +458,16 @@ def test_an_unreadable_entry_beyond_the_key_files_is_one_sentence(
     assert ".golden-" not in line
 
 
-@pytest.mark.parametrize("setting", ["user-data-dir from env", "user-data-dir default", "profile from env",
-                                     "clone-root from env"])
+@pytest.mark.parametrize(
+    "setting", ["user-data-dir from env", "user-data-dir default", "profile from env", "clone-root from env"]
+)
 def test_the_sentence_says_where_a_bad_path_or_profile_came_from(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_copy: Path, tmp_path: Path,
-    plugin_env: dict[str, str], setting: str,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_copy: Path,
+    tmp_path: Path,
+    plugin_env: dict[str, str],
+    setting: str,
 ) -> None:
     pytester.makepyfile(MUST_NOT_RUN)
     args = ["-p", "no:cacheprovider", "-n", "2", "--edgeprofile-browser", TEST_BROWSER]
@@ -401,7 +501,10 @@ def test_the_sentence_says_where_a_bad_path_or_profile_came_from(
 
 @not_on_windows("Chromium's SingletonLock link (host-pid) is POSIX; Windows holds a lockfile instead")
 def test_a_base_in_use_names_the_process_and_leaves_the_browser_running(
-    pytester: pytest.Pytester, base_copy: Path, clone_root: Path, plugin_env: dict[str, str],
+    pytester: pytest.Pytester,
+    base_copy: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
     running_browser: subprocess.Popen[bytes],
 ) -> None:
     pytester.makepyfile(MUST_NOT_RUN)
@@ -413,8 +516,9 @@ def test_a_base_in_use_names_the_process_and_leaves_the_browser_running(
     result = run_inner(pytester, base_copy, clone_root)
 
     assert_refused_up_front(
-        result, f"the base profile {base_copy} is in use by pid {pid} ({program}); close that browser (all its "
-        "windows, including background apps) and run again. The plugin never copies a profile while it is open."
+        result,
+        f"the base profile {base_copy} is in use by pid {pid} ({program}); close that browser (all its "
+        "windows, including background apps) and run again. The plugin never copies a profile while it is open.",
     )
     assert running_browser.poll() is None, "the user's browser was disturbed"
     assert psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
@@ -444,7 +548,7 @@ def test_links_in_the_base_are_named_in_the_header_and_never_followed(
     prefix = "edgeprofile: the base holds 3 symbolic link(s) that were not copied (links are never followed): "
     lines = report_header(result, "edgeprofile: the base holds")
     assert len(lines) == 1 and lines[0].startswith(prefix), lines
-    assert sorted(lines[0][len(prefix):].split(", ")) == ["Default/a", "Default/b", "Default/link to outside"]
+    assert sorted(lines[0][len(prefix) :].split(", ")) == ["Default/a", "Default/b", "Default/link to outside"]
     assert tree_digest(base_copy) == before, "the base changed"
     assert outside.read_text() == "not part of the profile"
     assert run_folders(clone_root) == [] and list(clone_root.iterdir()) == []
@@ -452,13 +556,22 @@ def test_links_in_the_base_are_named_in_the_header_and_never_followed(
 
 
 def test_spaces_non_ascii_and_long_paths_work_by_folder_and_by_display_name(
-    pytester: pytest.Pytester, tmp_path: Path, login_site: LoginSite, chromium: tuple[Path, Path],
+    pytester: pytest.Pytester,
+    tmp_path: Path,
+    login_site: LoginSite,
+    chromium: tuple[Path, Path],
     plugin_env: dict[str, str],
 ) -> None:
     base = tmp_path / ("Jürgen's profile " + "x" * 120) / "deeper folder" / "User Data"
     assert len(str(base)) > 200
-    make_base_profile(base, login_site.url, binary=str(chromium[0]), driver=str(chromium[1]),
-                      profile_directory="Profile 1", browser=TEST_BROWSER)
+    make_base_profile(
+        base,
+        login_site.url,
+        binary=str(chromium[0]),
+        driver=str(chromium[1]),
+        profile_directory="Profile 1",
+        browser=TEST_BROWSER,
+    )
     display = json.loads((base / "Local State").read_text(encoding="utf-8"))["profile"]["info_cache"]["Profile 1"]
     display_name = display["name"]
     assert display_name and display_name != "Profile 1"

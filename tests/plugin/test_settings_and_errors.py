@@ -72,10 +72,13 @@ def test_header_shows_browser_base_and_clone_root_with_their_sources(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     result = run(pytester, "-p", "no:xdist")
     # Only the env var is set, so nothing is checked yet, and a test run without browsers is untouched.
-    result.stdout.fnmatch_lines([
-        f"edgeprofile: browser edge (default), base {tmp_path / 'config' / 'microsoft-edge'} profile Default "
-        f"(checked when a test first needs it), clone root {tmp_path / 'clones'} (env PYTEST_EDGEPROFILE_CLONE_ROOT)"
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            f"edgeprofile: browser edge (default), base {tmp_path / 'config' / 'microsoft-edge'} profile Default "
+            f"(checked when a test first needs it), clone root {tmp_path / 'clones'} "
+            "(env PYTEST_EDGEPROFILE_CLONE_ROOT)"
+        ]
+    )
     result.assert_outcomes(passed=1)
     assert not (tmp_path / "clones").exists() or list((tmp_path / "clones").iterdir()) == []
 
@@ -98,13 +101,20 @@ def test_the_plugin_can_be_turned_off(pytester: pytest.Pytester) -> None:
     assert "unrecognized arguments: --edgeprofile-browser" in result.stderr.str()
 
 
-def test_a_missing_base_stops_the_run_before_any_worker_or_test(
-    pytester: pytest.Pytester, tmp_path: Path
-) -> None:
+def test_a_missing_base_stops_the_run_before_any_worker_or_test(pytester: pytest.Pytester, tmp_path: Path) -> None:
     pytester.makepyfile("def test_uses(edge_driver):\n    raise AssertionError('must not run')\n")
     missing = tmp_path / "Jürgen's profile" / "User Data"
-    result = run(pytester, "-n", "2", "--edgeprofile-browser", "chromium", "--edgeprofile-user-data-dir",
-                 str(missing), "--edgeprofile-clone-root", str(tmp_path / "c"))
+    result = run(
+        pytester,
+        "-n",
+        "2",
+        "--edgeprofile-browser",
+        "chromium",
+        "--edgeprofile-user-data-dir",
+        str(missing),
+        "--edgeprofile-clone-root",
+        str(tmp_path / "c"),
+    )
     assert_one_sentence_error(
         result,
         f"the base user data dir {missing} (from --edgeprofile-user-data-dir) does not exist; set "
@@ -116,9 +126,18 @@ def test_a_missing_base_stops_the_run_before_any_worker_or_test(
 
 def test_a_missing_driver_is_one_sentence(pytester: pytest.Pytester, base_profile: Path, tmp_path: Path) -> None:
     pytester.makepyfile(PLAIN_TEST)
-    result = run(pytester, "--edgeprofile-browser", TEST_BROWSER, "--edgeprofile-user-data-dir", str(base_profile),
-                 "--edgeprofile-driver", str(tmp_path / "no-driver"), "--edgeprofile-clone-root", str(tmp_path / "c"))
+    result = run(
+        pytester,
+        "--edgeprofile-browser",
+        TEST_BROWSER,
+        "--edgeprofile-user-data-dir",
+        str(base_profile),
+        "--edgeprofile-driver",
+        str(tmp_path / "no-driver"),
+        "--edgeprofile-clone-root",
+        str(tmp_path / "c"),
+    )
     assert_one_sentence_error(
-        result, f"the driver {tmp_path / 'no-driver'} (from --edgeprofile-driver) does not exist; fix the path or "
-        "unset it."
+        result,
+        f"the driver {tmp_path / 'no-driver'} (from --edgeprofile-driver) does not exist; fix the path or unset it.",
     )

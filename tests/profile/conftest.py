@@ -60,8 +60,10 @@ def daily_base(base_copy: Path, tmp_path: Path) -> Path:
                 db.execute("INSERT INTO cookies VALUES ('example.com', 'work_session', x'7631300000')")
         else:
             path.write_bytes(os.urandom(CACHE_BYTES))
-    for rel in ("Default/Service Worker/Database/000003.log",
-                "Default/IndexedDB/http_127.0.0.1_0.indexeddb.leveldb/000003.log"):
+    for rel in (
+        "Default/Service Worker/Database/000003.log",
+        "Default/IndexedDB/http_127.0.0.1_0.indexeddb.leveldb/000003.log",
+    ):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(b"kept data " * 100)
     (root / "Default" / "LOCK").write_bytes(b"")

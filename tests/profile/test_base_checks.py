@@ -27,8 +27,9 @@ def test_missing_base(tmp_path: Path) -> None:
     assert caught.value.path == tmp_path / "nope"
 
 
-@pytest.mark.parametrize(("browser", "page"), [("edge", "edge://version"), ("chrome", "chrome://version"),
-                                                ("chromium", "chrome://version")])
+@pytest.mark.parametrize(
+    ("browser", "page"), [("edge", "edge://version"), ("chrome", "chrome://version"), ("chromium", "chrome://version")]
+)
 def test_the_advice_names_the_version_page_of_the_browser_in_use(tmp_path: Path, browser: str, page: str) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ProfileNotFoundError) as caught:

@@ -63,7 +63,8 @@ def test_a_clone_gets_the_blank_session(tmp_path: Path) -> None:
     clone.mkdir(parents=True)
     assert blank_session.give(clone, run)
     assert {p.name: p.read_bytes() for p in (clone / "Sessions").iterdir()} == {
-        "Session_13440000000000002": b"SNSS about:blank"}
+        "Session_13440000000000002": b"SNSS about:blank"
+    }
     if POSIX_MODES:  # Windows: the user profile's ACLs, no file modes
         assert {stat.S_IMODE(p.stat().st_mode) for p in (clone / "Sessions").rglob("*")} == {0o600}
 

@@ -43,9 +43,7 @@ def test_run_folder_is_private_and_marked(tmp_path: Path) -> None:
     assert len(run.run_id) == 32
 
 
-def test_removes_a_marked_run_and_ends_only_its_browsers(
-    tmp_path: Path, spawn: list[subprocess.Popen[bytes]]
-) -> None:
+def test_removes_a_marked_run_and_ends_only_its_browsers(tmp_path: Path, spawn: list[subprocess.Popen[bytes]]) -> None:
     run = make_run(tmp_path / "clones")
     ours = start(spawn, f"--user-data-dir={run.worker('gw0')}")
     recorded_driver = start(spawn, "--port=0")
@@ -95,8 +93,10 @@ def test_sweep_removes_runs_whose_controller_died_and_keeps_live_ones(
     clone_root = tmp_path / "clones"
     dead, live, foreign = make_run(clone_root), make_run(clone_root), make_run(clone_root)
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    for run, pid, host in ((dead, int(finished.stdout), socket.gethostname()),
-                           (foreign, int(finished.stdout), "another-host")):
+    for run, pid, host in (
+        (dead, int(finished.stdout), socket.gethostname()),
+        (foreign, int(finished.stdout), "another-host"),
+    ):
         marker = json.loads((run.path / MARKER).read_text())
         marker.update(pid=pid, host=host)
         (run.path / MARKER).write_text(json.dumps(marker))

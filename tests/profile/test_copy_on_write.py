@@ -22,8 +22,10 @@ from tests.support.systems import LINUX
 def xfs_volume(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A mounted 300 MB XFS filesystem with reflinks, or a clean skip saying why there is none."""
     if not LINUX:
-        pytest.skip(f"Linux only (this is {sys.platform}): an XFS image on a loop device; macOS clonefile and "
-                    "Windows block cloning are not tested on a volume of their own")
+        pytest.skip(
+            f"Linux only (this is {sys.platform}): an XFS image on a loop device; macOS clonefile and "
+            "Windows block cloning are not tested on a volume of their own"
+        )
     if not shutil.which("mkfs.xfs"):
         pytest.skip("mkfs.xfs is not installed (Debian: xfsprogs)")
     if not hasattr(os, "geteuid") or os.geteuid() != 0:

@@ -54,8 +54,10 @@ def resolve_test_browser(kind: str = TEST_BROWSER) -> BrowserUnderTest:
     driver = find_local_driver(kind, binary)
     if driver is None:
         name = platforms.driver_name(kind)
-        raise ProfileError(f"no {name} found on PATH, in the runner's driver folder or next to {binary}; install "
-                           f"the {name} matching the browser (the tests never download one).")
+        raise ProfileError(
+            f"no {name} found on PATH, in the runner's driver folder or next to {binary}; install "
+            f"the {name} matching the browser (the tests never download one)."
+        )
     return BrowserUnderTest(kind, binary, driver)
 
 

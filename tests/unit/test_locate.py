@@ -91,6 +91,7 @@ def empty_path(tmp_path: Path) -> dict[str, str]:
 
 # --- configured executables ------------------------------------------------------------------------------------
 
+
 def test_configured_binary_is_used(tmp_path: Path) -> None:
     configured = executable(tmp_path / "my browser" / "chromium")
     assert find_binary("chromium", "stable", configured, "--edgeprofile-binary") == configured
@@ -138,14 +139,14 @@ def test_bad_configured_driver_is_an_error_not_a_fallback(
     configured = make(tmp_path / "mine" / CHROMEDRIVER)
     on_path = executable(tmp_path / "bin" / CHROMEDRIVER)
     with pytest.raises(BrowserNotFoundError) as info:
-        find_driver("chromium", browser, configured, "env PYTEST_EDGEPROFILE_DRIVER",
-                    env={"PATH": str(on_path.parent)})
+        find_driver("chromium", browser, configured, "env PYTEST_EDGEPROFILE_DRIVER", env={"PATH": str(on_path.parent)})
     assert f"the driver {configured} (from env PYTEST_EDGEPROFILE_DRIVER) {says}" in str(info.value)
     assert info.value.path == configured
     assert manager.calls == []
 
 
 # --- the browser, found ----------------------------------------------------------------------------------------
+
 
 def test_binary_from_the_install_locations(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     unusable = executable(tmp_path / "a" / "chrome", 0o644)
@@ -182,6 +183,7 @@ def test_no_binary_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 
 
 # --- the driver, found -----------------------------------------------------------------------------------------
+
 
 def test_driver_on_path(tmp_path: Path, manager: FakeManager, browser: Path) -> None:
     executable(browser.parent / CHROMEDRIVER)  # beside the browser too: PATH comes first
@@ -229,8 +231,10 @@ def test_selenium_manager_is_asked_for_the_browser_in_use(
 @pytest.mark.parametrize(
     ("failure", "shown"),
     [
-        (WebDriverException("Unsuccessful command executed: selenium-manager\nerror: offline"),
-         "(Message: Unsuccessful command executed: selenium-manager)"),
+        (
+            WebDriverException("Unsuccessful command executed: selenium-manager\nerror: offline"),
+            "(Message: Unsuccessful command executed: selenium-manager)",
+        ),
         (OSError(8, "Exec format error"), "([Errno 8] Exec format error)"),
         (OSError(), "(OSError)"),
     ],
@@ -306,8 +310,11 @@ def test_an_edge_binary_for_chrome_is_refused_and_a_link_is_judged_by_its_target
     link = tmp_path / "bin" / "my-browser"
     link.parent.mkdir()
     link.symlink_to(target)
-    with pytest.raises(BrowserNotFoundError, match=r"is Microsoft Edge, but the browser setting is 'chrome'.*"
-                       r"--edgeprofile-browser edge to run it"):
+    with pytest.raises(
+        BrowserNotFoundError,
+        match=r"is Microsoft Edge, but the browser setting is 'chrome'.*"
+        r"--edgeprofile-browser edge to run it",
+    ):
         find_binary("chrome", "stable", link, "env PYTEST_EDGEPROFILE_BINARY")
 
 
@@ -342,8 +349,9 @@ def test_msedgedriver_for_chromium_is_one_sentence(tmp_path: Path, browser: Path
 def test_edge_missing_but_chromium_installed_names_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     chromium = executable(tmp_path / "usr" / "bin" / "chromium")
     installed = {"chromium": [chromium]}
-    monkeypatch.setattr(platforms, "binary_candidates",
-                        lambda browser, *a, **k: installed.get(browser, [tmp_path / "none" / browser]))
+    monkeypatch.setattr(
+        platforms, "binary_candidates", lambda browser, *a, **k: installed.get(browser, [tmp_path / "none" / browser])
+    )
     monkeypatch.setattr(platforms, "binary_names_on_path", lambda browser, *a, **k: [f"no-{browser}-here"])
     with pytest.raises(BrowserNotFoundError) as info:
         find_binary("edge", "stable", env={"PATH": str(tmp_path / "empty")})
@@ -353,8 +361,11 @@ def test_edge_missing_but_chromium_installed_names_the_setting(monkeypatch: pyte
     )
     chrome = executable(tmp_path / "opt" / "google" / "chrome" / "chrome")
     installed["chrome"] = [chrome]
-    with pytest.raises(BrowserNotFoundError, match=r"but Google Chrome \(.*\) and Chromium \(.*\) are installed: "
-                       r"run it with --edgeprofile-browser chrome\|chromium, or install Microsoft Edge\.$"):
+    with pytest.raises(
+        BrowserNotFoundError,
+        match=r"but Google Chrome \(.*\) and Chromium \(.*\) are installed: "
+        r"run it with --edgeprofile-browser chrome\|chromium, or install Microsoft Edge\.$",
+    ):
         find_binary("edge", "stable", env={"PATH": str(tmp_path / "empty")})
 
 

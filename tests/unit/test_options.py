@@ -15,8 +15,13 @@ from pytest_edgeprofile.browser.options import build_options
 BINARY = Path("/opt/browser/chrome")
 CLONE = Path("/tmp/clones/run 1/gw0/User Data")
 REAL_ROOT_CHECK = options_module.running_as_root_on_linux
-OURS = ["--no-first-run", "--no-default-browser-check", "--hide-crash-restore-bubble", "--restore-last-session",
-        "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup"]
+OURS = [
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--hide-crash-restore-bubble",
+    "--restore-last-session",
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -84,9 +89,7 @@ def test_no_sandbox_only_as_root_on_linux(monkeypatch: pytest.MonkeyPatch, brows
     ("platform", "euid", "expected"),
     [("linux", 0, True), ("linux", 1000, False), ("darwin", 0, False), ("win32", 0, False)],
 )
-def test_running_as_root_on_linux(
-    monkeypatch: pytest.MonkeyPatch, platform: str, euid: int, expected: bool
-) -> None:
+def test_running_as_root_on_linux(monkeypatch: pytest.MonkeyPatch, platform: str, euid: int, expected: bool) -> None:
     monkeypatch.setattr(sys, "platform", platform)
     monkeypatch.setattr(os, "geteuid", lambda: euid, raising=False)
     assert REAL_ROOT_CHECK() is expected
@@ -107,7 +110,8 @@ def test_excluded_switches_are_not_shared_between_builds() -> None:
     first = build_options("chrome", BINARY, CLONE, "Default")
     first.experimental_options["excludeSwitches"].append("enable-automation")
     assert build_options("chrome", BINARY, CLONE, "Default").experimental_options["excludeSwitches"] == [
-        "password-store", "use-mock-keychain",
+        "password-store",
+        "use-mock-keychain",
     ]
 
 
@@ -131,6 +135,11 @@ def test_full_argument_list_for_edge_as_root(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(options_module, "running_as_root_on_linux", lambda: True)
     args = browser_options("edge", extra_args=["--lang=de"])["args"]
     assert args == [
-        f"--user-data-dir={CLONE}", "--profile-directory=Profile 1", *OURS, "--edge-skip-compat-layer-relaunch",
-        "--headless=new", "--no-sandbox", "--lang=de",
+        f"--user-data-dir={CLONE}",
+        "--profile-directory=Profile 1",
+        *OURS,
+        "--edge-skip-compat-layer-relaunch",
+        "--headless=new",
+        "--no-sandbox",
+        "--lang=de",
     ]

@@ -53,16 +53,17 @@ USER_DATA_DIRS = [
 
 # Channels a browser does not have on a system, and the message that says so.
 UNSUPPORTED = [
-    *[("chromium", channel, system, f"chromium has no '{channel}' channel; use channel 'stable'")
-      for channel in ("beta", "dev", "canary") for system in ("Windows", "Darwin", "Linux")],
+    *[
+        ("chromium", channel, system, f"chromium has no '{channel}' channel; use channel 'stable'")
+        for channel in ("beta", "dev", "canary")
+        for system in ("Windows", "Darwin", "Linux")
+    ],
     ("edge", "canary", "Linux", "Microsoft Edge has no canary channel on Linux; use stable, beta or dev"),
 ]
 
+
 def _user_data_dir_params() -> list[object]:
-    return [
-        pytest.param(*row, id="-".join(row[:3]))
-        for row in USER_DATA_DIRS
-    ]
+    return [pytest.param(*row, id="-".join(row[:3])) for row in USER_DATA_DIRS]
 
 
 @pytest.mark.parametrize(("browser", "channel", "system", "expected"), _user_data_dir_params())
@@ -165,11 +166,9 @@ def test_windows_binary_candidates_skip_unset_roots() -> None:
         ("edge", "stable", "Darwin", ["/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge"]),
         ("edge", "beta", "Darwin", ["/Applications/Microsoft Edge Beta.app/Contents/MacOS/Microsoft Edge Beta"]),
         ("edge", "dev", "Darwin", ["/Applications/Microsoft Edge Dev.app/Contents/MacOS/Microsoft Edge Dev"]),
-        ("edge", "canary", "Darwin",
-         ["/Applications/Microsoft Edge Canary.app/Contents/MacOS/Microsoft Edge Canary"]),
+        ("edge", "canary", "Darwin", ["/Applications/Microsoft Edge Canary.app/Contents/MacOS/Microsoft Edge Canary"]),
         ("chrome", "stable", "Darwin", ["/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"]),
-        ("chrome", "canary", "Darwin",
-         ["/Applications/Google Chrome Canary.app/Contents/MacOS/Google Chrome Canary"]),
+        ("chrome", "canary", "Darwin", ["/Applications/Google Chrome Canary.app/Contents/MacOS/Google Chrome Canary"]),
         ("chromium", "stable", "Darwin", ["/Applications/Chromium.app/Contents/MacOS/Chromium"]),
         ("edge", "stable", "Linux", ["/opt/microsoft/msedge/msedge"]),
         ("edge", "beta", "Linux", ["/opt/microsoft/msedge-beta/msedge"]),

@@ -31,10 +31,16 @@ def test_errors_a_fresh_clone_can_fix_are_retried(error: ProfileError) -> None:
     assert attempts_for(error) == 3
 
 
-@pytest.mark.parametrize("error", [
-    ProfileNotFoundError("no base"), ProfileCorruptError("damaged base"), CloneError("no room"),
-    BrowserNotFoundError("no driver"), ProfileError("breaker open"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        ProfileNotFoundError("no base"),
+        ProfileCorruptError("damaged base"),
+        CloneError("no room"),
+        BrowserNotFoundError("no driver"),
+        ProfileError("breaker open"),
+    ],
+)
 def test_errors_a_fresh_clone_cannot_fix_fail_at_once(error: ProfileError) -> None:
     assert attempts_for(error) == 1
 

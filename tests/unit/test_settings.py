@@ -19,8 +19,18 @@ CWD = Path("/work/run")
 INI_DIR = Path("/work/project")
 CLONES = Path("/tmp/clones-for-test")
 # Settings that choose the browser or profile: setting one asks for the up-front check of the base profile.
-ENGAGING = {"browser", "channel", "user-data-dir", "profile", "binary", "driver", "verify", "auth-url",
-            "auth-cookie", "auth-selector"}
+ENGAGING = {
+    "browser",
+    "channel",
+    "user-data-dir",
+    "profile",
+    "binary",
+    "driver",
+    "verify",
+    "auth-url",
+    "auth-cookie",
+    "auth-selector",
+}
 
 
 def run(
@@ -34,7 +44,14 @@ def run(
 ) -> Settings:
     """``resolve`` as the plugin calls it, with a fixed cwd, ini file, platform and clone root."""
     return resolve(
-        cli or {}, env or {}, ini or {}, cwd=CWD, ini_dir=ini_dir, ini_name="pytest.ini", system=system, home=home,
+        cli or {},
+        env or {},
+        ini or {},
+        cwd=CWD,
+        ini_dir=ini_dir,
+        ini_name="pytest.ini",
+        system=system,
+        home=home,
         clone_root_default=lambda: CLONES,
     )
 
@@ -54,22 +71,54 @@ def bad(**kwargs: object) -> SettingsError:
 
 # --- the settings and their three spellings -------------------------------------------------------------------
 
+
 def test_specs_cover_the_public_settings() -> None:
     assert [spec.name for spec in SPECS] == [
-        "browser", "channel", "user-data-dir", "profile", "binary", "driver", "headed", "arg", "clone-root", "keep",
-        "verify", "auth-url", "auth-cookie", "auth-selector", "driver-scope", "isolation", "output", "artifacts",
+        "browser",
+        "channel",
+        "user-data-dir",
+        "profile",
+        "binary",
+        "driver",
+        "headed",
+        "arg",
+        "clone-root",
+        "keep",
+        "verify",
+        "auth-url",
+        "auth-cookie",
+        "auth-selector",
+        "driver-scope",
+        "isolation",
+        "output",
+        "artifacts",
     ]
 
 
 @pytest.mark.parametrize(
     ("name", "cli", "dest", "env", "ini"),
     [
-        ("browser", "--edgeprofile-browser", "edgeprofile_browser", "PYTEST_EDGEPROFILE_BROWSER",
-         "edgeprofile_browser"),
-        ("user-data-dir", "--edgeprofile-user-data-dir", "edgeprofile_user_data_dir",
-         "PYTEST_EDGEPROFILE_USER_DATA_DIR", "edgeprofile_user_data_dir"),
-        ("auth-selector", "--edgeprofile-auth-selector", "edgeprofile_auth_selector",
-         "PYTEST_EDGEPROFILE_AUTH_SELECTOR", "edgeprofile_auth_selector"),
+        (
+            "browser",
+            "--edgeprofile-browser",
+            "edgeprofile_browser",
+            "PYTEST_EDGEPROFILE_BROWSER",
+            "edgeprofile_browser",
+        ),
+        (
+            "user-data-dir",
+            "--edgeprofile-user-data-dir",
+            "edgeprofile_user_data_dir",
+            "PYTEST_EDGEPROFILE_USER_DATA_DIR",
+            "edgeprofile_user_data_dir",
+        ),
+        (
+            "auth-selector",
+            "--edgeprofile-auth-selector",
+            "edgeprofile_auth_selector",
+            "PYTEST_EDGEPROFILE_AUTH_SELECTOR",
+            "edgeprofile_auth_selector",
+        ),
     ],
 )
 def test_spec_spellings(name: str, cli: str, dest: str, env: str, ini: str) -> None:
@@ -100,12 +149,30 @@ PRECEDENCE = [
     ("auth-cookie", "auth_cookie", "sid_cli", "sid_env", "sid_ini", "sid_cli", "sid_env", "sid_ini", None),
     ("headed", "headed", True, "0", "yes", True, False, True, False),
     ("arg", "args", ["--cli"], "--env", ["--ini"], ("--cli",), ("--env",), ("--ini",), ()),
-    ("auth-url", "auth_url", "https://cli.test/", "https://env.test/", "https://ini.test/",
-     "https://cli.test/", "https://env.test/", "https://ini.test/", None),
+    (
+        "auth-url",
+        "auth_url",
+        "https://cli.test/",
+        "https://env.test/",
+        "https://ini.test/",
+        "https://cli.test/",
+        "https://env.test/",
+        "https://ini.test/",
+        None,
+    ),
     ("binary", "binary", "/b/cli", "/b/env", "/b/ini", Path("/b/cli"), Path("/b/env"), Path("/b/ini"), None),
     ("clone-root", "clone_root", "/c/cli", "/c/env", "/c/ini", Path("/c/cli"), Path("/c/env"), Path("/c/ini"), CLONES),
-    ("output", "output", "/o/cli", "/o/env", "/o/ini", Path("/o/cli"), Path("/o/env"), Path("/o/ini"),
-     CWD / "edgeprofile-results"),
+    (
+        "output",
+        "output",
+        "/o/cli",
+        "/o/env",
+        "/o/ini",
+        Path("/o/cli"),
+        Path("/o/env"),
+        Path("/o/ini"),
+        CWD / "edgeprofile-results",
+    ),
 ]
 
 
@@ -116,8 +183,16 @@ PRECEDENCE = [
 )
 @pytest.mark.parametrize("layers", ["cli+env+ini", "env+ini", "ini", "none"])
 def test_precedence_cli_env_ini_default(
-    layers: str, name: str, attr: str, cli_raw: object, env_raw: str, ini_raw: object,
-    cli_value: object, env_value: object, ini_value: object, default: object,
+    layers: str,
+    name: str,
+    attr: str,
+    cli_raw: object,
+    env_raw: str,
+    ini_raw: object,
+    cli_value: object,
+    env_value: object,
+    ini_value: object,
+    default: object,
 ) -> None:
     dest, env_key, ini_key = spellings(name)
     cli = {dest: cli_raw} if "cli" in layers else {}
@@ -150,11 +225,24 @@ def test_nothing_set_means_every_source_is_default_and_not_explicit() -> None:
 
 # One valid, non-default raw value per setting, as an environment variable would give it.
 ONE_VALUE = {
-    "browser": "chromium", "channel": "beta", "user-data-dir": "/base/User Data", "profile": "Profile 1",
-    "binary": "/opt/b/chrome", "driver": "/opt/b/chromedriver", "headed": "1", "arg": "--lang=de",
-    "clone-root": "/c", "keep": "always", "verify": "files", "auth-url": "https://site.test/",
-    "auth-cookie": "sid", "auth-selector": "#account", "driver-scope": "test", "isolation": "worker",
-    "output": "/out", "artifacts": "always",
+    "browser": "chromium",
+    "channel": "beta",
+    "user-data-dir": "/base/User Data",
+    "profile": "Profile 1",
+    "binary": "/opt/b/chrome",
+    "driver": "/opt/b/chromedriver",
+    "headed": "1",
+    "arg": "--lang=de",
+    "clone-root": "/c",
+    "keep": "always",
+    "verify": "files",
+    "auth-url": "https://site.test/",
+    "auth-cookie": "sid",
+    "auth-selector": "#account",
+    "driver-scope": "test",
+    "isolation": "worker",
+    "output": "/out",
+    "artifacts": "always",
 }
 
 
@@ -212,6 +300,7 @@ def test_settings_are_frozen() -> None:
 
 # --- choice errors ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("name", "value"), [("driver-scope", "worker"), ("isolation", "test")])
 @pytest.mark.parametrize("layer", ["cli", "env", "ini"])
 def test_the_other_modes_are_accepted_from_every_layer(layer: str, name: str, value: str) -> None:
@@ -247,8 +336,11 @@ def test_modes_given_as_their_default_are_accepted(name: str, value: str) -> Non
     ],
 )
 def test_unknown_browser_names_value_source_and_choices(layer: str, source: str) -> None:
-    raw = {"cli": ("edgeprofile_browser", "Firefox"), "env": ("PYTEST_EDGEPROFILE_BROWSER", "Firefox"),
-           "ini": ("edgeprofile_browser", "Firefox")}[layer]
+    raw = {
+        "cli": ("edgeprofile_browser", "Firefox"),
+        "env": ("PYTEST_EDGEPROFILE_BROWSER", "Firefox"),
+        "ini": ("edgeprofile_browser", "Firefox"),
+    }[layer]
     error = bad(**{layer: dict([raw])})
     assert "'Firefox'" in str(error)
     assert f"(from {source})" in str(error)
@@ -306,10 +398,20 @@ def test_chromium_has_only_the_stable_channel(channel: str) -> None:
 
 # --- flags -----------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1", True), ("true", True), ("TRUE", True), ("yes", True), ("on", True),
-     ("0", False), ("false", False), ("no", False), ("Off", False)],
+    [
+        ("1", True),
+        ("true", True),
+        ("TRUE", True),
+        ("yes", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("no", False),
+        ("Off", False),
+    ],
 )
 def test_flag_from_env(raw: str, expected: bool) -> None:
     resolved = run(env={"PYTEST_EDGEPROFILE_HEADED": raw}, ini={"edgeprofile_headed": "true" if not expected else "0"})
@@ -341,8 +443,9 @@ def test_bad_flag_names_value_source_and_accepted_words(layer: str, key: str, so
 
 # --- extra browser arguments -----------------------------------------------------------------------------------
 
+
 def test_arg_from_env_is_split_like_a_shell() -> None:
-    resolved = run(env={"PYTEST_EDGEPROFILE_ARG": '--lang=de "--user-agent=My Agent 1.0" \'--x=a b\''})
+    resolved = run(env={"PYTEST_EDGEPROFILE_ARG": "--lang=de \"--user-agent=My Agent 1.0\" '--x=a b'"})
     assert resolved.args == ("--lang=de", "--user-agent=My Agent 1.0", "--x=a b")
 
 
@@ -368,8 +471,13 @@ def test_unbalanced_quote_in_env_arg_is_a_settings_error() -> None:
 
 # --- paths -----------------------------------------------------------------------------------------------------
 
-PATH_SETTINGS = [("user-data-dir", "user_data_dir"), ("binary", "binary"), ("driver", "driver"),
-                 ("clone-root", "clone_root"), ("output", "output")]
+PATH_SETTINGS = [
+    ("user-data-dir", "user_data_dir"),
+    ("binary", "binary"),
+    ("driver", "driver"),
+    ("clone-root", "clone_root"),
+    ("output", "output"),
+]
 
 
 @pytest.mark.parametrize(("name", "attr"), PATH_SETTINGS)
@@ -395,8 +503,11 @@ def test_absolute_paths_are_kept(name: str, attr: str) -> None:
 @pytest.mark.parametrize("layer", ["cli", "env", "ini"])
 def test_home_is_expanded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, layer: str) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    key = {"cli": "edgeprofile_user_data_dir", "env": "PYTEST_EDGEPROFILE_USER_DATA_DIR",
-           "ini": "edgeprofile_user_data_dir"}[layer]
+    key = {
+        "cli": "edgeprofile_user_data_dir",
+        "env": "PYTEST_EDGEPROFILE_USER_DATA_DIR",
+        "ini": "edgeprofile_user_data_dir",
+    }[layer]
     resolved = run(**{layer: {key: "~/base/User Data"}})  # type: ignore[arg-type]
     assert resolved.user_data_dir == tmp_path / "base" / "User Data"
 
@@ -408,6 +519,7 @@ def test_environment_variables_in_paths_are_expanded(monkeypatch: pytest.MonkeyP
 
 
 # --- verify ----------------------------------------------------------------------------------------------------
+
 
 def test_verify_defaults_to_files_and_capabilities() -> None:
     resolved = run()
@@ -424,8 +536,13 @@ def test_verify_gains_auth_when_an_auth_url_is_set(layer: str) -> None:
 
 
 def test_explicit_verify_is_lowercased_trimmed_and_deduplicated() -> None:
-    resolved = run(cli={"edgeprofile_verify": " Capabilities, FILES ,files,, auth",
-                        "edgeprofile_auth_url": "https://site.test/", "edgeprofile_auth_cookie": "sid"})
+    resolved = run(
+        cli={
+            "edgeprofile_verify": " Capabilities, FILES ,files,, auth",
+            "edgeprofile_auth_url": "https://site.test/",
+            "edgeprofile_auth_cookie": "sid",
+        }
+    )
     assert resolved.verify == ("capabilities", "files", "auth")
     assert (resolved.auth_cookie, resolved.source("verify")) == ("sid", "--edgeprofile-verify")
 
@@ -457,6 +574,7 @@ def test_verify_auth_without_auth_url() -> None:
 
 # --- profile ---------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("profile", ["Profile 1", "Work", "Person 1"])
 def test_profile_folder_or_display_name_is_accepted(profile: str) -> None:
     assert run(cli={"edgeprofile_profile": profile}).profile == profile
@@ -485,6 +603,7 @@ def test_profile_given_as_a_path_is_refused(layer: str, key: str, value: str, so
 
 # --- defaults that depend on the machine -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("browser", "channel", "system", "home", "expected"),
     [
@@ -499,8 +618,12 @@ def test_profile_given_as_a_path_is_refused(layer: str, key: str, value: str, so
 def test_default_user_data_dir_follows_browser_and_channel(
     browser: str, channel: str, system: str, home: str, expected: str
 ) -> None:
-    resolved = run(env={"PYTEST_EDGEPROFILE_BROWSER": browser}, ini={"edgeprofile_channel": channel},
-                   system=system, home=Path(home))
+    resolved = run(
+        env={"PYTEST_EDGEPROFILE_BROWSER": browser},
+        ini={"edgeprofile_channel": channel},
+        system=system,
+        home=Path(home),
+    )
     assert resolved.user_data_dir == Path(expected)
     assert resolved.source("user-data-dir") == "default"
 

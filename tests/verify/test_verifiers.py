@@ -54,8 +54,13 @@ class Setup:
     def browser(self, extra: tuple[str, ...] = ()) -> Iterator[WebDriver]:
         """The factory: a browser on the clone (``extra`` appended to its arguments), always quit."""
         self.entered.append(True)
-        options = build_options("chromium", self.chromium[0], self.clone.user_data_dir, self.clone.profile_directory,
-                                extra_args=[*QUIET_LIST, *extra])
+        options = build_options(
+            "chromium",
+            self.chromium[0],
+            self.clone.user_data_dir,
+            self.clone.profile_directory,
+            extra_args=[*QUIET_LIST, *extra],
+        )
         driver = start_browser("chromium", options, self.chromium[1], self.manager.run.path)
         try:
             yield driver
@@ -67,8 +72,14 @@ class Setup:
         return VerificationConfig.from_names(names, **{**auth, **kwargs})
 
     def verify(self, config: VerificationConfig | None = None, extra: tuple[str, ...] = ()) -> VerificationResult:
-        return run_verification(config or self.config(), self.clone.user_data_dir, self.clone.profile_directory,
-                                self.manager.run.golden, browser=lambda: self.browser(extra), vendor="chrome")
+        return run_verification(
+            config or self.config(),
+            self.clone.user_data_dir,
+            self.clone.profile_directory,
+            self.manager.run.golden,
+            browser=lambda: self.browser(extra),
+            vendor="chrome",
+        )
 
     def log_out(self) -> None:
         with sqlite3.connect(self.clone.profile_path / "Cookies") as db:
@@ -217,8 +228,14 @@ def test_a_browser_that_cannot_start_fails_both_browser_checks(setup: Setup) -> 
         yield  # pragma: no cover
 
     config = setup.config()
-    result = run_verification(config, setup.clone.user_data_dir, setup.clone.profile_directory,
-                              setup.manager.run.golden, browser=broken, vendor="chrome")
+    result = run_verification(
+        config,
+        setup.clone.user_data_dir,
+        setup.clone.profile_directory,
+        setup.manager.run.golden,
+        browser=broken,
+        vendor="chrome",
+    )
     assert statuses(result) == {FILES: PASSED, CAPABILITIES: FAILED, AUTH: FAILED}
     assert reason(result, CAPABILITIES) == "boom" and reason(result, AUTH) == "boom"
     assert result.failure == "capabilities check failed: boom"

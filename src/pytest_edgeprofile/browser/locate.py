@@ -23,13 +23,26 @@ RUNNER_DRIVER_FOLDERS = {"edge": "EDGEWEBDRIVER", "chrome": "CHROMEWEBDRIVER"}
 BROWSER_TITLES = {"edge": "Microsoft Edge", "chrome": "Google Chrome", "chromium": "Chromium"}
 # What an executable's own name says it is (lower case, without .exe): only names no other browser uses.
 _BINARY_KINDS = {
-    "msedge": "edge", "microsoft-edge": "edge", "microsoft-edge-stable": "edge", "microsoft-edge-beta": "edge",
-    "microsoft-edge-dev": "edge", "microsoft edge": "edge", "microsoft edge beta": "edge",
-    "microsoft edge dev": "edge", "microsoft edge canary": "edge",
-    "google-chrome": "chrome", "google-chrome-stable": "chrome", "google-chrome-beta": "chrome",
-    "google-chrome-unstable": "chrome", "google-chrome-canary": "chrome", "google chrome": "chrome",
-    "google chrome beta": "chrome", "google chrome dev": "chrome", "google chrome canary": "chrome",
-    "chromium": "chromium", "chromium-browser": "chromium",
+    "msedge": "edge",
+    "microsoft-edge": "edge",
+    "microsoft-edge-stable": "edge",
+    "microsoft-edge-beta": "edge",
+    "microsoft-edge-dev": "edge",
+    "microsoft edge": "edge",
+    "microsoft edge beta": "edge",
+    "microsoft edge dev": "edge",
+    "microsoft edge canary": "edge",
+    "google-chrome": "chrome",
+    "google-chrome-stable": "chrome",
+    "google-chrome-beta": "chrome",
+    "google-chrome-unstable": "chrome",
+    "google-chrome-canary": "chrome",
+    "google chrome": "chrome",
+    "google chrome beta": "chrome",
+    "google chrome dev": "chrome",
+    "google chrome canary": "chrome",
+    "chromium": "chromium",
+    "chromium-browser": "chromium",
 }
 _DRIVER_KINDS = {"msedgedriver": "edge", "chromedriver": "chrome"}
 
@@ -95,8 +108,7 @@ def _runnable(path: Path) -> bool:
 
 def _executable(path: Path, what: str, source: str) -> Path:
     if not path.exists():
-        raise BrowserNotFoundError(f"the {what} {path} (from {source}) does not exist; fix the path or unset it.",
-                                   path)
+        raise BrowserNotFoundError(f"the {what} {path} (from {source}) does not exist; fix the path or unset it.", path)
     if not _runnable(path):
         raise BrowserNotFoundError(
             f"the {what} {path} (from {source}) is not an executable file; fix the path or its permissions.", path
@@ -123,8 +135,13 @@ def find_binary(
     found, tried = _installed(browser, channel, env)
     if found is not None:
         return found
-    others = [(kind, path) for kind in ("chrome", "chromium", "edge") if kind != browser
-              for path in [_installed(kind, "stable", env)[0]] if path is not None]
+    others = [
+        (kind, path)
+        for kind in ("chrome", "chromium", "edge")
+        if kind != browser
+        for path in [_installed(kind, "stable", env)[0]]
+        if path is not None
+    ]
     if others:
         found_text = " and ".join(f"{BROWSER_TITLES[kind]} ({path})" for kind, path in others)
         choice = "|".join(kind for kind, _ in others)

@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar = "{" + ",".join(spec.choices) + "}" if spec.choices else name.replace("-", "_").upper()
         group.add_argument(f"--{name}", metavar=metavar, help=spec.help)
     parser = argparse.ArgumentParser(
-        prog="edgeprofile", parents=[common],
+        prog="edgeprofile",
+        parents=[common],
         description="Check, list, clean and make the browser profiles pytest-edgeprofile clones.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -48,8 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, parents=[common], help=text, description=text[0].upper() + text[1:] + ".")
         if name == "login":
             command.add_argument("url", metavar="URL", help="the page to sign in on")
-            command.add_argument("--headless", action="store_true", default=False,
-                                 help="run the browser headless (for tests and CI; no one can sign in by hand)")
+            command.add_argument(
+                "--headless",
+                action="store_true",
+                default=False,
+                help="run the browser headless (for tests and CI; no one can sign in by hand)",
+            )
     return parser
 
 
@@ -69,8 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return listing.run(resolved, out)
         if args.command == "clean":
             return clean.run(resolved, out)
-        return login.run(resolved, args.url, headless=args.headless, out=out, stdin=sys.stdin, env=os.environ,
-                         home=Path.home())
+        return login.run(
+            resolved, args.url, headless=args.headless, out=out, stdin=sys.stdin, env=os.environ, home=Path.home()
+        )
     except SettingsError as exc:
         print(f"edgeprofile: {in_cli_words(str(exc))}", file=err)
         return 2

@@ -49,9 +49,11 @@ def run(resolved: Settings, out: TextIO) -> int:
     try:
         removals = sweep_dead_runs(root, include_kept=True)
     except OSError as exc:
-        raise ProfileError(f"a run folder under {root} could not be removed ({exc.strerror or exc} at "
-                           f"{exc.filename}); end what still uses it and run `edgeprofile clean` again.",
-                           root) from None
+        raise ProfileError(
+            f"a run folder under {root} could not be removed ({exc.strerror or exc} at "
+            f"{exc.filename}); end what still uses it and run `edgeprofile clean` again.",
+            root,
+        ) from None
     swept = {removal.path for removal in removals}
     removed = ended = kept = 0
     for removal in removals:
@@ -69,6 +71,9 @@ def run(resolved: Settings, out: TextIO) -> int:
         else:
             kept += 1
             print(f"kept {path}: {kept_reason(marker)}", file=out)
-    print(f"{_plural(removed, 'run folder')} removed, {_plural(kept, 'live run')} kept, "
-          f"{_plural(ended, 'process')} ended under {root}", file=out)
+    print(
+        f"{_plural(removed, 'run folder')} removed, {_plural(kept, 'live run')} kept, "
+        f"{_plural(ended, 'process')} ended under {root}",
+        file=out,
+    )
     return 0

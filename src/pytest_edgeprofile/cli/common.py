@@ -34,11 +34,15 @@ def in_cli_words(message: str) -> str:
     return _PLUGIN_OPTION.sub(r"--\1", message)
 
 
-def load_settings(given: Mapping[str, object], env: Mapping[str, str] | None = None,
-                  cwd: Path | None = None) -> Settings:
+def load_settings(
+    given: Mapping[str, object], env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Settings:
     """Resolve the command's options like the plugin does: CLI > env PYTEST_EDGEPROFILE_* > default (no ini)."""
-    cli = {SPECS_BY_NAME[name].dest: given[name.replace("-", "_")] for name in CLI_SETTINGS
-           if given.get(name.replace("-", "_")) is not None}
+    cli = {
+        SPECS_BY_NAME[name].dest: given[name.replace("-", "_")]
+        for name in CLI_SETTINGS
+        if given.get(name.replace("-", "_")) is not None
+    }
     return settings.resolve(cli=cli, env=os.environ if env is None else env, ini={}, cwd=cwd or Path.cwd())
 
 

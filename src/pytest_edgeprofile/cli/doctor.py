@@ -29,8 +29,14 @@ SHARED_EXTENTS = ("reflink", "clonefile")
 def version_of(executable: Path) -> str:
     """The first line ``<executable> --version`` prints; raises ``OSError`` when it cannot be run or fails."""
     try:
-        done = subprocess.run([str(executable), "--version"], stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=VERSION_TIMEOUT, check=False)
+        done = subprocess.run(
+            [str(executable), "--version"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=VERSION_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise OSError(f"`{executable} --version` did not answer within {VERSION_TIMEOUT:.0f} s") from None
     lines = done.stdout.strip().splitlines()
@@ -67,9 +73,13 @@ def check_driver(resolved: Settings, binary: Path | None) -> Check:
     if driver is None:
         name = platforms.driver_name(resolved.browser)
         beside = f" or next to {binary}" if binary is not None else ""
-        return Check(FAIL, "driver", f"no {name} on PATH{beside}; a run would ask Selenium Manager to download one, "
-                     f"which doctor never does: install the {name} matching the browser's version and put it on PATH, "
-                     "or set --driver.")
+        return Check(
+            FAIL,
+            "driver",
+            f"no {name} on PATH{beside}; a run would ask Selenium Manager to download one, "
+            f"which doctor never does: install the {name} matching the browser's version and put it on PATH, "
+            "or set --driver.",
+        )
     return _with_version("driver", driver)
 
 
@@ -77,8 +87,9 @@ def check_profile(resolved: Settings) -> tuple[list[Check], dict[str, Any] | Non
     """The user data dir, its profiles, and the chosen profile (readable key files); Local State when readable."""
     root = resolved.user_data_dir
     try:
-        base = check_base(root, resolved.profile, check_in_use=False, sources=resolved.sources,
-                          browser=resolved.browser)
+        base = check_base(
+            root, resolved.profile, check_in_use=False, sources=resolved.sources, browser=resolved.browser
+        )
     except ProfileError as exc:
         if not (root / LOCAL_STATE).is_file() or (root / LOCAL_STATE).is_symlink():
             return [Check(FAIL, "user data dir", str(exc))], None
@@ -92,8 +103,12 @@ def check_profile(resolved: Settings) -> tuple[list[Check], dict[str, Any] | Non
     return [
         Check(OK, "user data dir", f"{root} {origin(resolved, 'user-data-dir')} exists"),
         _profiles_check(root, base.local_state),
-        Check(OK, "profile", f"'{base.profile.folder}' ({base.profile.display_name}) "
-              f"{origin(resolved, 'profile')}: Local State, Preferences and cookie database readable"),
+        Check(
+            OK,
+            "profile",
+            f"'{base.profile.folder}' ({base.profile.display_name}) "
+            f"{origin(resolved, 'profile')}: Local State, Preferences and cookie database readable",
+        ),
     ], base.local_state
 
 
@@ -108,13 +123,24 @@ def check_in_use(user_data_dir: Path) -> Check:
     holder = holder_text(user_data_dir)
     if holder is None:
         return Check(OK, "base in use", f"no running browser holds {user_data_dir}")
-    return Check(FAIL, "base in use", f"{holder} holds {user_data_dir}; close that browser (all its windows, "
-                 "including background apps): a run never copies a profile while it is open.")
+    return Check(
+        FAIL,
+        "base in use",
+        f"{holder} holds {user_data_dir}; close that browser (all its windows, "
+        "including background apps): a run never copies a profile while it is open.",
+    )
 
 
-def check_app_bound(local_state: Mapping[str, Any], user_data_dir: Path, browser: str, channel: str, *,
-                    system: str | None = None, env: Mapping[str, str] | None = None,
-                    home: Path | None = None) -> Check | None:
+def check_app_bound(
+    local_state: Mapping[str, Any],
+    user_data_dir: Path,
+    browser: str,
+    channel: str,
+    *,
+    system: str | None = None,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> Check | None:
     """Windows: a default profile's app-bound (v20) cookies cannot be read from any copy. None elsewhere."""
     if (system or platforms.current_system()) != platforms.WINDOWS:
         return None
@@ -122,10 +148,14 @@ def check_app_bound(local_state: Mapping[str, Any], user_data_dir: Path, browser
     os_crypt = local_state.get("os_crypt")
     app_bound = isinstance(os_crypt, dict) and bool(os_crypt.get("app_bound_encrypted_key"))
     if app_bound and PureWindowsPath(str(user_data_dir)) == PureWindowsPath(str(default)):
-        return Check(WARN, "app-bound cookies", f"{user_data_dir} is {browser}'s default user data dir and its cookies "
-                     "are app-bound (v20), which no copy can read, so clones would start signed out; sign in once "
-                     f"into a dedicated base with `edgeprofile login URL --browser {browser}` and use the "
-                     "--user-data-dir it prints.")
+        return Check(
+            WARN,
+            "app-bound cookies",
+            f"{user_data_dir} is {browser}'s default user data dir and its cookies "
+            "are app-bound (v20), which no copy can read, so clones would start signed out; sign in once "
+            f"into a dedicated base with `edgeprofile login URL --browser {browser}` and use the "
+            "--user-data-dir it prints.",
+        )
     where = "a dedicated user data dir" if app_bound else "no app-bound cookie key"
     return Check(OK, "app-bound cookies", f"{where}: copies can read the cookies")
 
@@ -151,15 +181,23 @@ def check_clones(resolved: Settings) -> list[Check]:
         return [Check(FAIL, "clone root", str(exc))]
     checks = [Check(OK, "clone root", f"{root} {origin(resolved, 'clone-root')} is private and writable")]
     if method in SHARED_EXTENTS:
-        checks.append(Check(OK, "copy-on-write", f"yes: files in {root} are cloned with {method}, so clones are "
-                            "nearly free"))
+        checks.append(
+            Check(OK, "copy-on-write", f"yes: files in {root} are cloned with {method}, so clones are nearly free")
+        )
     elif method == "CopyFileW":
-        checks.append(Check(WARN, "copy-on-write", f"unknown: Windows block-clones files in {root} only on ReFS or a "
-                            "Dev Drive"))
+        checks.append(
+            Check(WARN, "copy-on-write", f"unknown: Windows block-clones files in {root} only on ReFS or a Dev Drive")
+        )
     else:
-        checks.append(Check(WARN, "copy-on-write", f"no: {root} cannot share file extents (files are copied with "
-                            f"{method}), so each clone is a full copy; a clone root on btrfs or XFS (reflink), APFS, "
-                            "or ReFS makes clones nearly free"))
+        checks.append(
+            Check(
+                WARN,
+                "copy-on-write",
+                f"no: {root} cannot share file extents (files are copied with "
+                f"{method}), so each clone is a full copy; a clone root on btrfs or XFS (reflink), APFS, "
+                "or ReFS makes clones nearly free",
+            )
+        )
     return checks
 
 

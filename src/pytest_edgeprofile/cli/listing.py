@@ -79,15 +79,19 @@ def table(rows: list[list[str]], right: frozenset[int]) -> list[str]:
 def run(resolved: Settings, out: TextIO) -> int:
     root = resolved.user_data_dir
     if not root.is_dir():
-        raise ProfileNotFoundError(f"the user data dir {root} {origin(resolved, 'user-data-dir')} does not exist; "
-                                   "set --user-data-dir to the browser's 'User Data' folder "
-                                   f"({version_page(resolved.browser)} shows it as the parent of 'Profile path').",
-                                   root)
+        raise ProfileNotFoundError(
+            f"the user data dir {root} {origin(resolved, 'user-data-dir')} does not exist; "
+            "set --user-data-dir to the browser's 'User Data' folder "
+            f"({version_page(resolved.browser)} shows it as the parent of 'Profile path').",
+            root,
+        )
     if not (root / LOCAL_STATE).is_file():
-        raise ProfileNotFoundError(f"{root} {origin(resolved, 'user-data-dir')} is not a browser user data dir: it "
-                                   "has no 'Local State' file; set --user-data-dir to the folder that holds it "
-                                   f"({version_page(resolved.browser)} shows it as the parent of 'Profile path').",
-                                   root)
+        raise ProfileNotFoundError(
+            f"{root} {origin(resolved, 'user-data-dir')} is not a browser user data dir: it "
+            "has no 'Local State' file; set --user-data-dir to the folder that holds it "
+            f"({version_page(resolved.browser)} shows it as the parent of 'Profile path').",
+            root,
+        )
     profiles = list_profiles(root)
     in_use = holder_text(root) or "no"
     print(f"profiles in {root} {origin(resolved, 'user-data-dir')}:", file=out)

@@ -64,16 +64,21 @@ def check_target(target: Path, resolved: Settings, *, env: Mapping[str, str], ho
                 raise SettingsError(
                     f"{target} {where} is {browser}'s own default user data dir, and login makes a new, dedicated "
                     f"base profile, so give --user-data-dir a new folder such as {suggestion}.",
-                    "user-data-dir", resolved.source("user-data-dir"),
+                    "user-data-dir",
+                    resolved.source("user-data-dir"),
                 )
     if target.exists() and not target.is_dir():
-        raise SettingsError(f"{target} {where} is a file, so give --user-data-dir a new or empty folder.",
-                            "user-data-dir", resolved.source("user-data-dir"))
+        raise SettingsError(
+            f"{target} {where} is a file, so give --user-data-dir a new or empty folder.",
+            "user-data-dir",
+            resolved.source("user-data-dir"),
+        )
     if target.is_dir() and any(target.iterdir()):
         raise SettingsError(
             f"{target} {where} already exists and is not empty, and login makes a new base profile, so give "
             "--user-data-dir a new or empty folder.",
-            "user-data-dir", resolved.source("user-data-dir"),
+            "user-data-dir",
+            resolved.source("user-data-dir"),
         )
 
 
@@ -83,13 +88,16 @@ def check_display(*, headless: bool, env: Mapping[str, str], system: str | None 
         return
     if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
         return
-    raise ProfileError("login opens a visible browser to sign in, but there is no display here (DISPLAY and "
-                       "WAYLAND_DISPLAY are unset); run it in a desktop session (or with ssh -X), or add --headless "
-                       "when no one needs to sign in by hand (tests, CI).")
+    raise ProfileError(
+        "login opens a visible browser to sign in, but there is no display here (DISPLAY and "
+        "WAYLAND_DISPLAY are unset); run it in a desktop session (or with ssh -X), or add --headless "
+        "when no one needs to sign in by hand (tests, CI)."
+    )
 
 
-def login_options(browser: str, binary: Path, target: Path, *, headless: bool, profile: str,
-                  extra_args: tuple[str, ...] = ()) -> ChromiumOptions:
+def login_options(
+    browser: str, binary: Path, target: Path, *, headless: bool, profile: str, extra_args: tuple[str, ...] = ()
+) -> ChromiumOptions:
     """A browser the way the user runs it, on the new user data dir: no password-store / mock-keychain switches."""
     from selenium.webdriver import ChromeOptions, EdgeOptions
 
@@ -124,8 +132,11 @@ def start_browser(browser: str, options: ChromiumOptions, driver: Path, target: 
         return webdriver.Chrome(options=options, service=chrome)  # type: ignore[arg-type]
     except WebDriverException as exc:
         text = (exc.msg or str(exc)).strip()
-        raise ProfileError(f"{browser} did not start on {target} with driver {driver}: "
-                           f"{text.splitlines()[0] if text else exc.__class__.__name__}", target) from None
+        raise ProfileError(
+            f"{browser} did not start on {target} with driver {driver}: "
+            f"{text.splitlines()[0] if text else exc.__class__.__name__}",
+            target,
+        ) from None
     except OSError as exc:
         raise ProfileError(f"the driver {driver} cannot be started: {exc.strerror or exc}.", driver) from None
 
@@ -172,8 +183,14 @@ def _has_fileno(stream: TextIO) -> bool:
     return True
 
 
-def wait_for_user(stdin: TextIO, browser_open: Callable[[], bool], *, interval: float = POLL_INTERVAL,
-                  eof_ends: bool = False, use_select: bool | None = None) -> str:
+def wait_for_user(
+    stdin: TextIO,
+    browser_open: Callable[[], bool],
+    *,
+    interval: float = POLL_INTERVAL,
+    eof_ends: bool = False,
+    use_select: bool | None = None,
+) -> str:
     """Until Enter ('enter') or the browser is closed ('closed'), whichever comes first.
 
     At the end of stdin only the browser's closing ends the wait, unless ``eof_ends`` (a headless browser, which
@@ -203,8 +220,10 @@ def _open(session: WebDriver, url: str, target: Path) -> None:
         session.get(url)
     except WebDriverException as exc:
         text = (exc.msg or str(exc)).strip()
-        raise ProfileError(f"the browser on {target} could not open {url}: "
-                           f"{text.splitlines()[0] if text else exc.__class__.__name__}", target) from None
+        raise ProfileError(
+            f"the browser on {target} could not open {url}: {text.splitlines()[0] if text else exc.__class__.__name__}",
+            target,
+        ) from None
 
 
 def _wait_for_user_on(stdin: TextIO, headless: bool) -> Wait:
@@ -221,8 +240,10 @@ def close_browser(session: WebDriver, target: Path, timeout: float = EXIT_TIMEOU
             processes.end_processes(processes.processes_using(target))
             holder = processes.profile_holder(target)
             if holder is not None:
-                raise ProfileError(f"the browser on {target} ({holder.describe()}) did not exit; close it before "
-                                   "using the new base.", target)
+                raise ProfileError(
+                    f"the browser on {target} ({holder.describe()}) did not exit; close it before using the new base.",
+                    target,
+                )
             for name in SINGLETONS:  # left by the browser just ended: stale, and this new folder is ours
                 with contextlib.suppress(OSError):
                     os.unlink(target / name)
@@ -244,12 +265,23 @@ def settings_text(values: Mapping[str, str]) -> str:
         env = "\n".join(f'    set "{spec.env}={v}"' for spec, v in specs)
     else:
         env = "\n".join(f"    export {spec.env}={quote(v) if spec.kind == 'path' else v}" for spec, v in specs)
-    return (f"Use it as the base profile with any one of:\n  pytest options:\n    {cli}\n"
-            f"  ini file ([pytest] section of pytest.ini):\n{ini}\n  environment:\n{env}")
+    return (
+        f"Use it as the base profile with any one of:\n  pytest options:\n    {cli}\n"
+        f"  ini file ([pytest] section of pytest.ini):\n{ini}\n  environment:\n{env}"
+    )
 
 
-def run(resolved: Settings, url: str, *, headless: bool, out: TextIO, stdin: TextIO, env: Mapping[str, str],
-        home: Path, wait: Wait | None = None) -> int:
+def run(
+    resolved: Settings,
+    url: str,
+    *,
+    headless: bool,
+    out: TextIO,
+    stdin: TextIO,
+    env: Mapping[str, str],
+    home: Path,
+    wait: Wait | None = None,
+) -> int:
     """Open ``url`` in a browser on a new user data dir, wait for the user, close it, print how to use it."""
     target = login_target(resolved, home)
     check_target(target, resolved, env=env, home=home)
@@ -258,8 +290,9 @@ def run(resolved: Settings, url: str, *, headless: bool, out: TextIO, stdin: Tex
     driver = find_driver(resolved.browser, binary, resolved.driver, resolved.source("driver"), env=env)
     made_here = not target.exists()
     target.mkdir(mode=0o700, parents=True, exist_ok=True)
-    options = login_options(resolved.browser, binary, target, headless=headless, profile=resolved.profile,
-                            extra_args=resolved.args)
+    options = login_options(
+        resolved.browser, binary, target, headless=headless, profile=resolved.profile, extra_args=resolved.args
+    )
     try:
         session = start_browser(resolved.browser, options, driver, target)
     except ProfileError:
@@ -277,8 +310,11 @@ def run(resolved: Settings, url: str, *, headless: bool, out: TextIO, stdin: Tex
         if not opened and made_here:  # nothing was signed in: leave no folder that a retry would be refused for
             shutil.rmtree(target, ignore_errors=True)
     if not (target / LOCAL_STATE).is_file():
-        raise ProfileError(f"the browser left no Local State in {target}, so it is not a profile yet; run login "
-                           "again and sign in before closing the browser.", target)
+        raise ProfileError(
+            f"the browser left no Local State in {target}, so it is not a profile yet; run login "
+            "again and sign in before closing the browser.",
+            target,
+        )
     ended = {"enter": "Enter pressed", "closed": "the browser was closed", "eof": "input ended"}.get(how, how)
     print(f"{ended}: the new base profile is ready in {target}.", file=out)
     values = {"browser": resolved.browser, "user-data-dir": str(target)}

@@ -63,8 +63,9 @@ def end_run_processes(run_path: Path, timeout: float = 5.0) -> list[int]:
     return processes.end_processes(owned, timeout=timeout) if owned else []
 
 
-@retry(retry=retry_if_exception_type(OSError), stop=stop_after_delay(10), wait=wait_exponential(0.05, max=1),
-       reraise=True)
+@retry(
+    retry=retry_if_exception_type(OSError), stop=stop_after_delay(10), wait=wait_exponential(0.05, max=1), reraise=True
+)
 def _rmtree(path: Path) -> None:
     # Windows keeps a file busy for a moment after its process ended; POSIX succeeds on the first try.
     # The marker goes last: a removal cut short leaves a folder that is still provably ours, for the next sweep.

@@ -202,7 +202,11 @@ Progress = Callable[[int, int], None]
 
 
 def copy_tree(
-    src: Path, dst: Path, include: Include | None = None, *, threads: int | None = None,
+    src: Path,
+    dst: Path,
+    include: Include | None = None,
+    *,
+    threads: int | None = None,
     progress: Progress | None = None,
 ) -> CopyStats:
     """Copy ``src`` to the new folder ``dst`` (0700 folders, 0600 files), skipping what ``include`` rejects."""

@@ -70,7 +70,10 @@ def build_golden(base: BaseProfile, target: Path, progress: Progress | None = No
 
 
 def ensure_golden(
-    user_data_dir: Path, profile: str, run: RunFolder, timeout: float = GOLDEN_LOCK_TIMEOUT,
+    user_data_dir: Path,
+    profile: str,
+    run: RunFolder,
+    timeout: float = GOLDEN_LOCK_TIMEOUT,
     progress: Progress | None = None,
 ) -> CopyStats | None:
     """Make the run's golden copy unless another process already has; returns its stats when made here.
@@ -97,9 +100,9 @@ def ensure_golden(
                     shutil.rmtree(building, ignore_errors=True)
                     reason = str(exc).replace(str(building), str(base.user_data_dir))
                     error = VerificationError(
-                        f"the golden copy of {base.user_data_dir} failed the files check, so no test was run: "
-                        f"{reason}",
-                        run.golden, "files",
+                        f"the golden copy of {base.user_data_dir} failed the files check, so no test was run: {reason}",
+                        run.golden,
+                        "files",
                     )
                     error.retryable = False  # the base itself is at fault: another clone would fail the same way
                     raise error from None
@@ -109,7 +112,9 @@ def ensure_golden(
                 raise ProfileInUseError(
                     f"the base profile {base.user_data_dir} was opened by {holder.describe()} while it was being "
                     "copied, so the copy may be inconsistent; close that browser and run again.",
-                    base.user_data_dir, holder.pid, holder.program,
+                    base.user_data_dir,
+                    holder.pid,
+                    holder.program,
                 )
             os.replace(building, run.golden)
             return stats

@@ -19,8 +19,9 @@ PREFERENCES = "Preferences"
 SECURE_PREFERENCES = "Secure Preferences"
 
 # Never copied anywhere in the tree: a copied singleton can hand the clone's launch to, or kill, the real browser.
-NEVER_COPY = frozenset({"SingletonLock", "SingletonSocket", "SingletonCookie", "lockfile", "DevToolsActivePort",
-                        "LOCK"})
+NEVER_COPY = frozenset(
+    {"SingletonLock", "SingletonSocket", "SingletonCookie", "lockfile", "DevToolsActivePort", "LOCK"}
+)
 # LevelDB's LOCK files are empty placeholders; the clone's browser makes its own.
 
 # The tabs open when a browser last closed on the profile (folders today, files in older versions): the base's are
@@ -34,9 +35,21 @@ SESSION_FILES = "Session_*"
 
 # Skipped inside the profile folder (relative paths, glob patterns allowed).
 PROFILE_SKIP = (
-    "Cache", "Code Cache", "GPUCache", "DawnCache", "DawnGraphiteCache", "DawnWebGPUCache", "Shared Dictionary",
-    "Service Worker/CacheStorage", "Service Worker/ScriptCache", "blob_storage", "Media Cache",
-    "optimization_guide_*", "Download Service", "Feature Engagement Tracker", *OPEN_TABS,
+    "Cache",
+    "Code Cache",
+    "GPUCache",
+    "DawnCache",
+    "DawnGraphiteCache",
+    "DawnWebGPUCache",
+    "Shared Dictionary",
+    "Service Worker/CacheStorage",
+    "Service Worker/ScriptCache",
+    "blob_storage",
+    "Media Cache",
+    "optimization_guide_*",
+    "Download Service",
+    "Feature Engagement Tracker",
+    *OPEN_TABS,
 )
 # Kept at the user data dir's root; every other root entry (caches, other profiles) is dropped.
 ROOT_KEEP = frozenset({LOCAL_STATE, "First Run", "Last Version"})
@@ -76,11 +89,13 @@ def read_json(path: Path) -> dict[str, Any]:
             f"{path} is missing, so this is not a complete profile; {repair_hint(path)}.", path
         ) from None
     except PermissionError:
-        raise ProfileCorruptError(f"{path} cannot be read (permission denied); make it readable by this user.",
-                                  path) from None
+        raise ProfileCorruptError(
+            f"{path} cannot be read (permission denied); make it readable by this user.", path
+        ) from None
     except OSError as exc:
-        raise ProfileCorruptError(f"{path} cannot be read ({exc.strerror or exc}); {repair_hint(path)}.",
-                                  path) from None
+        raise ProfileCorruptError(
+            f"{path} cannot be read ({exc.strerror or exc}); {repair_hint(path)}.", path
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProfileCorruptError(
             f"{path} is not valid JSON ({exc.__class__.__name__}: {exc}); the profile is damaged: {repair_hint(path)}.",
@@ -141,12 +156,14 @@ def resolve_profile(user_data_dir: Path, wanted: str, local_state: dict[str, Any
         raise ProfileNotFoundError(
             f"profile {wanted!r} matches several display names in {user_data_dir}: "
             f"{', '.join(p.folder for p in matches)}; give the folder name instead.",
-            user_data_dir, wanted,
+            user_data_dir,
+            wanted,
         )
     raise ProfileNotFoundError(
         f"profile {wanted!r} is not in {user_data_dir}; available profiles: {available}. "
         "Set --edgeprofile-profile to one of these folder or display names.",
-        user_data_dir, wanted,
+        user_data_dir,
+        wanted,
     )
 
 
@@ -189,8 +206,11 @@ def mark_clean_exit(preferences: dict[str, Any]) -> dict[str, Any]:
 
 
 # Where a profile keeps encrypted secrets: (database, column). Their first three bytes name the scheme.
-ENCRYPTED_COLUMNS = (("Cookies", "encrypted_value"), ("Network/Cookies", "encrypted_value"),
-                     ("Login Data", "password_value"))
+ENCRYPTED_COLUMNS = (
+    ("Cookies", "encrypted_value"),
+    ("Network/Cookies", "encrypted_value"),
+    ("Login Data", "password_value"),
+)
 
 
 def encryption_versions(profile_dir: Path) -> set[str]:

@@ -1,12 +1,12 @@
 """A run's folder under the clone root: private, unguessable, and marked as ours so cleanup can prove it.
 
-    <clone root>/                  0700, one per user
-      run-<random>/                one per pytest run
-        .edgeprofile-run.json      the marker: run id, host, pid, start time
-        golden/                    the trimmed golden copy (a user data dir)
-        workers/<worker id>/       each worker's clone (a user data dir)
-        blank-session/             the saved tabs of a browser whose one tab is about:blank (see blank_session)
-        locks/                     file locks shared by the run's processes
+<clone root>/                  0700, one per user
+  run-<random>/                one per pytest run
+    .edgeprofile-run.json      the marker: run id, host, pid, start time
+    golden/                    the trimmed golden copy (a user data dir)
+    workers/<worker id>/       each worker's clone (a user data dir)
+    blank-session/             the saved tabs of a browser whose one tab is about:blank (see blank_session)
+    locks/                     file locks shared by the run's processes
 """
 
 from __future__ import annotations
@@ -40,11 +40,13 @@ def ensure_private_dir(path: Path) -> None:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = path.lstat()
     except OSError as exc:
-        raise CloneError(f"the folder {path} cannot be made ({exc.strerror or exc}); choose another "
-                         "--edgeprofile-clone-root.", path) from None
+        raise CloneError(
+            f"the folder {path} cannot be made ({exc.strerror or exc}); choose another --edgeprofile-clone-root.", path
+        ) from None
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise CloneError(f"{path} is not a plain folder (a link or a file); choose another "
-                         "--edgeprofile-clone-root.", path)
+        raise CloneError(
+            f"{path} is not a plain folder (a link or a file); choose another --edgeprofile-clone-root.", path
+        )
     if sys.platform != "win32":
         if info.st_uid != os.getuid():
             raise CloneError(f"{path} belongs to another user; choose another --edgeprofile-clone-root.", path)
@@ -98,8 +100,13 @@ class RunFolder:
             ensure_private_dir(self.path / sub)
         marker = self.path / MARKER
         if not marker.exists():
-            record = {"tool": TOOL, "run_id": self.run_id, "host": socket.gethostname(),
-                      "pid": self.owner_pid or os.getpid(), "started": time.time()}
+            record = {
+                "tool": TOOL,
+                "run_id": self.run_id,
+                "host": socket.gethostname(),
+                "pid": self.owner_pid or os.getpid(),
+                "started": time.time(),
+            }
             try:
                 fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:

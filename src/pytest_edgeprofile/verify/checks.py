@@ -59,7 +59,8 @@ def verify_files(clone: Path, profile_folder: str, reference: Path) -> None:
         raise VerificationError(
             f"{clone / LOCAL_STATE} lacks the base's cookie encryption key (os_crypt.encrypted_key); the clone "
             "would start logged out.",
-            clone / LOCAL_STATE, "files",
+            clone / LOCAL_STATE,
+            "files",
         )
     for name in CRITICAL_SQLITE:
         if (clone / profile_folder / name).is_file():
@@ -70,9 +71,7 @@ def verify_files(clone: Path, profile_folder: str, reference: Path) -> None:
             path = os.path.join(root, name)
             target = os.path.realpath(path)
             if os.path.islink(path) and target != real_clone and not target.startswith(real_clone + os.sep):
-                raise VerificationError(
-                    f"{path} is a link that points outside the clone, to {target}.", path, "files"
-                )
+                raise VerificationError(f"{path} is a link that points outside the clone, to {target}.", path, "files")
     for name in OTHER_SQLITE:
         if (clone / profile_folder / name).is_file():
             try:
@@ -89,7 +88,8 @@ def verify_capabilities(capabilities: Mapping[str, Any], vendor: str, clone: Pat
         raise VerificationError(
             f"the browser reports {reported or 'no user data dir'} as its user data dir ({vendor}.userDataDir), "
             f"not the clone {clone}; another --user-data-dir in the browser arguments may override it.",
-            clone, "capabilities",
+            clone,
+            "capabilities",
         )
     driver_version = vendor_caps.get(f"{vendor}driverVersion", "") if isinstance(vendor_caps, dict) else ""
     return {
@@ -110,23 +110,27 @@ def verify_auth(driver: WebDriver, url: str, cookie: str | None, selector: str |
         detail = (exc.msg or exc.__class__.__name__).strip().splitlines()[0]
         raise VerificationError(
             f"opening the auth URL {url} failed ({detail}); check that the site is up and the URL is right.",
-            None, "auth",
+            None,
+            "auth",
         ) from None
     wanted, landed = urlsplit(url), urlsplit(current)
     if (landed.hostname, landed.path.rstrip("/")) != (wanted.hostname, wanted.path.rstrip("/")):
         raise VerificationError(
             f"opening the auth URL {url} led to {landed.scheme}://{landed.netloc}{landed.path} instead: the clone is "
             f"not logged in. {LOGGED_OUT_CAUSES}",
-            None, "auth",
+            None,
+            "auth",
         )
     if cookie and driver.get_cookie(cookie) is None:
         raise VerificationError(
             f"the clone has no cookie named {cookie!r} for {wanted.hostname}: it is not logged in. {LOGGED_OUT_CAUSES}",
-            None, "auth",
+            None,
+            "auth",
         )
     if selector and not driver.find_elements(By.CSS_SELECTOR, selector):
         raise VerificationError(
             f"the page {url} has no element matching {selector!r}: the clone is not logged in, or the selector is "
             f"wrong. {LOGGED_OUT_CAUSES}",
-            None, "auth",
+            None,
+            "auth",
         )

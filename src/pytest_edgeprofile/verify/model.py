@@ -70,15 +70,20 @@ class VerificationResult:
         return None
 
     def warnings(self) -> list[str]:
-        return [f"{m.value} check degraded: {r.reason}" for m, r in self.results.items()
-                if r.status is VerificationStatus.DEGRADED]
+        return [
+            f"{m.value} check degraded: {r.reason}"
+            for m, r in self.results.items()
+            if r.status is VerificationStatus.DEGRADED
+        ]
 
     def as_dict(self) -> dict[str, str]:
         return {method.value: result.status.value for method, result in self.results.items()}
 
     def as_report(self) -> dict[str, Any]:
-        return {method.value: {"status": r.status.value, "duration": round(r.duration, 4), "reason": r.reason}
-                for method, r in self.results.items()}
+        return {
+            method.value: {"status": r.status.value, "duration": round(r.duration, 4), "reason": r.reason}
+            for method, r in self.results.items()
+        }
 
     def __eq__(self, other: object) -> bool:
         # Compared with a plain {"files": "passed"} mapping in user code and tests.
