@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from demo.baseprofile import make_base_profile
-from demo.site import LoginSite
+from demo.site import SESSION_COOKIE, LoginSite
 
 DEMO = Path(__file__).parent
 BASE = DEMO / ".profile" / "User Data"
@@ -28,11 +28,30 @@ def ensure_base_profile() -> None:
     print(f"demo base profile: {BASE} (logged in once, just now)")
 
 
+def pytest_args(site_url: str) -> list[str]:
+    """The demo run's pytest arguments: six workers, and the auth check, so each worker proves its clone is
+    signed in (the account page, its heading, the session cookie) before its first test."""
+    return [
+        "-n",
+        "6",
+        "-v",
+        "-p",
+        "no:cacheprovider",
+        f"--edgeprofile-auth-url={site_url}/account",
+        "--edgeprofile-auth-selector=#account",
+        f"--edgeprofile-auth-cookie={SESSION_COOKIE}",
+    ]
+
+
 def main() -> int:
     ensure_base_profile()
-    command = [sys.executable, "-m", "pytest", "-n", "6", "-v", "-p", "no:cacheprovider", *sys.argv[1:]]
-    print("running:", " ".join(command[2:]), f"(in {DEMO})", flush=True)
-    return subprocess.call(command, cwd=DEMO)
+    site = LoginSite().start()  # the auth check's page; cookies are not per port, so the workers' sites agree
+    try:
+        command = [sys.executable, "-m", "pytest", *pytest_args(site.url), *sys.argv[1:]]
+        print("running:", " ".join(command[2:]), f"(in {DEMO})", flush=True)
+        return subprocess.call(command, cwd=DEMO)
+    finally:
+        site.stop()
 
 
 if __name__ == "__main__":

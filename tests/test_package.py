@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from demo import run as demo_run
+from demo.site import LoginSite
 from pytest_edgeprofile import __version__
 from tests.conftest import QUIET_ARGS
 from tests.support.browsers import TEST_BROWSER
@@ -125,25 +127,30 @@ def test_the_console_script_and_the_pytest_plugin_are_installed(installed: Insta
     assert helped.returncode == 0 and "--edgeprofile-browser" in helped.stdout
 
 
-def test_the_demo_suite_runs_on_the_installed_wheel(installed: Installed, base_profile: Path, tmp_path: Path) -> None:
-    """The demo (outside the package) with the plugin from the wheel: every test signed in, nothing left."""
+def test_the_demo_suite_runs_on_the_installed_wheel(
+    installed: Installed, base_profile: Path, login_site: LoginSite, tmp_path: Path
+) -> None:
+    """The demo (outside the package) as `make demo` runs it, auth check included, with the plugin from the wheel
+    (two workers instead of six, to spare the machine): every test signed in, nothing left."""
     clone_root = tmp_path / "clones"
-    done = installed.run(
-        # PATH values joined with "=": pytest would otherwise take them for test paths when it looks for the
-        # rootdir, and miss the demo's pytest.ini.
-        "-m",
-        "pytest",
-        "-n",
-        "2",
-        "-p",
-        "no:cacheprovider",
+    # PATH values joined with "=": pytest would otherwise take them for test paths when it looks for the rootdir,
+    # and miss the demo's pytest.ini.
+    overrides = [
+        "-n=2",
         f"--edgeprofile-browser={TEST_BROWSER}",
         f"--edgeprofile-user-data-dir={base_profile}",
         f"--edgeprofile-clone-root={clone_root}",
         f"--edgeprofile-output={tmp_path / 'results'}",
-        cwd=ROOT / "demo",
-        env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS),
-    )
+    ]
+    done = installed.run(
+        "-m", "pytest", *demo_run.pytest_args(login_site.url), *overrides,
+        cwd=ROOT / "demo", env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS),
+    )  # fmt: skip
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "13 passed" in done.stdout.splitlines()[-1], done.stdout[-2000:]
     assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
+    events = [
+        line for log in (tmp_path / "results" / "logs").glob("gw*.jsonl") for line in log.read_text().splitlines()
+    ]
+    checked = [json.loads(line) for line in events if '"verify"' in line]
+    assert len(checked) >= 2 and all(event.get("auth") == "passed" for event in checked), checked
