@@ -22,6 +22,7 @@ import pytest
 
 from demo.baseprofile import make_base_profile
 from demo.site import LoginSite
+from pytest_edgeprofile import platforms
 from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest
 from tests.support.systems import not_on_windows
@@ -231,6 +232,36 @@ def driver_not_executable(base: Path, root: Path, tmp: Path) -> Case:
     )
 
 
+def _executable_named(path: Path) -> Path:
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    return path
+
+
+def binary_of_another_browser(base: Path, root: Path, tmp: Path) -> Case:
+    binary = _executable_named(tmp / "chromium")
+    return Case(
+        base,
+        root,
+        f"the browser executable {binary} (from --edgeprofile-binary) is Chromium, but the browser setting is "
+        "'edge', which drives Microsoft Edge; set --edgeprofile-browser chromium to run it, or point "
+        "--edgeprofile-binary at Microsoft Edge.",
+        ["--edgeprofile-browser", "edge", "--edgeprofile-binary", str(binary)],
+    )
+
+
+def driver_of_another_browser(base: Path, root: Path, tmp: Path) -> Case:
+    binary, driver = _executable_named(tmp / "msedge"), _executable_named(tmp / "chromedriver")
+    return Case(
+        base,
+        root,
+        f"the driver {driver} (from --edgeprofile-driver) is chromedriver, which drives Google Chrome and Chromium, "
+        f"but the browser setting is 'edge'; point --edgeprofile-driver at {platforms.driver_name('edge')} (matching "
+        "the browser's version), or set --edgeprofile-browser chrome|chromium.",
+        ["--edgeprofile-browser", "edge", "--edgeprofile-binary", str(binary), "--edgeprofile-driver", str(driver)],
+    )
+
+
 def clone_root_is_a_file(base: Path, root: Path, tmp: Path) -> Case:
     a_file = tmp / "clones.txt"
     a_file.write_text("not a folder")
@@ -296,6 +327,8 @@ CASES: list[Callable[[Path, Path, Path], Case]] = [
     binary_not_executable,
     driver_missing,
     driver_not_executable,
+    binary_of_another_browser,
+    driver_of_another_browser,
     clone_root_is_a_file,
     clone_root_inside_the_base,
     corrupt_local_state,
@@ -304,7 +337,19 @@ CASES: list[Callable[[Path, Path, Path], Case]] = [
 ]
 
 
-@pytest.mark.parametrize("make_case", CASES, ids=[case.__name__ for case in CASES])
+# Windows runs any existing file: there is no execute bit to leave off.
+ON_WINDOWS_NOT = {"binary_not_executable": "no execute bit", "driver_not_executable": "no execute bit"}
+
+
+@pytest.mark.parametrize(
+    "make_case",
+    [
+        pytest.param(case, id=case.__name__, marks=not_on_windows(ON_WINDOWS_NOT.get(case.__name__, "")))
+        if case.__name__ in ON_WINDOWS_NOT
+        else pytest.param(case, id=case.__name__)
+        for case in CASES
+    ],
+)
 def test_bad_input_is_one_sentence_before_any_worker_and_changes_nothing(
     pytester: pytest.Pytester,
     base_copy: Path,
