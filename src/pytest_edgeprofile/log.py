@@ -1,8 +1,11 @@
-"""Structured log events (structlog) on the standard ``logging`` logger ``pytest_edgeprofile``.
+"""Structured log events (structlog), written only to this process's event log file.
 
-Each process also writes its events as JSON lines to ``<output>/logs/<worker>.jsonl`` (made on the first event,
-so a run that never clones writes nothing). The logger is wrapped locally: the user's own structlog
-configuration is never changed. Events carry paths, counts and durations; never a cookie value, password or token.
+Each process writes its events as JSON lines to ``<output>/logs/<worker>.jsonl`` (made on the first event, so a
+run that never clones writes nothing), and nowhere else: the ``logging.Logger`` under them is the plugin's own,
+outside the logging tree, so neither the root logger nor pytest's log capture (which also hooks every registered
+logger that does not propagate) ever sees them, and a failed test's report holds no JSON event lines. The
+user's own logging and structlog configuration are never changed. Events carry paths, counts and durations;
+never a cookie value, password or token.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any
 import structlog
 
 LOGGER_NAME = "pytest_edgeprofile"
-_STDLIB = logging.getLogger(LOGGER_NAME)
+# Made directly, not with logging.getLogger: unregistered, without a parent, it reaches only its own handlers.
+_STDLIB = logging.Logger(LOGGER_NAME, logging.INFO)
 
 
 def get_logger(**context: Any) -> Any:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import leftover_processes
 from tests.support.systems import POSIX_MODES
 
@@ -39,7 +40,7 @@ def run(pytester: pytest.Pytester, base: Path, clone_root: Path, *args: str) -> 
         "-p",
         "no:cacheprovider",
         "--edgeprofile-browser",
-        "chromium",
+        TEST_BROWSER,
         "--edgeprofile-user-data-dir",
         str(base),
         "--edgeprofile-clone-root",
@@ -53,6 +54,7 @@ def test_a_failed_test_leaves_screenshot_page_logs_and_an_html_report_entry(
 ) -> None:
     result = run(pytester, base_profile, clone_root, "--html", "report.html", "--self-contained-html")
     result.assert_outcomes(passed=1, failed=1)
+    assert '{"event"' not in result.stdout.str(), "the plugin's JSON events stay in their log file"
     output = pytester.path / "edgeprofile-results"
     folders = [p for p in output.iterdir() if p.is_dir() and p.name != "logs"]
     assert len(folders) == 1 and folders[0].name.startswith("test_pages.py_test_fails_on_the_account_page-")

@@ -170,7 +170,7 @@ class Inner:
             "-p",
             "no:cacheprovider",
             "--edgeprofile-browser",
-            "chromium",
+            TEST_BROWSER,
             "--edgeprofile-user-data-dir",
             str(base),
             "--edgeprofile-clone-root",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from pytest_edgeprofile import platforms
 from tests.e2e.inner import run_files
 from tests.e2e.test_parallel_clones import run_inner
+from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
 
 pytestmark = pytest.mark.browser
@@ -79,7 +82,7 @@ def test_keep(
         "-p",
         "no:cacheprovider",
         "--edgeprofile-browser",
-        "chromium",
+        TEST_BROWSER,
         "--edgeprofile-keep",
         keep,
         "--edgeprofile-user-data-dir",
@@ -122,9 +125,10 @@ def test_a_clone_the_browser_does_not_use_fails_each_test_with_one_sentence(
     assert outcomes.get("errors", outcomes.get("error")) == 3 and records == []
     result.stdout.fnmatch_lines(
         [
-            "*pytest-edgeprofile: the browser reports * as its user data dir (chrome.userDataDir), not the clone "
-            f"{clone_root}/run-*; another --user-data-dir in the browser arguments may override it. (worker main: 3 "
-            "attempts, each on a fresh clone)"
+            "*pytest-edgeprofile: the browser reports * as its user data dir "
+            f"({platforms.capability_vendor(TEST_BROWSER)}.userDataDir), not the clone {clone_root}{os.sep}run-*; "
+            "another --user-data-dir in the browser arguments may override it. (worker main: 3 attempts, each on a "
+            "fresh clone)"
         ]
     )
     assert "pytest_edgeprofile/" not in result.stdout.str(), "a traceback through the plugin's internals"

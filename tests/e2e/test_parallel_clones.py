@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.inner import write_inner_tests
+from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
 
 pytestmark = pytest.mark.browser
+# What the browser calls itself in the new session's capabilities.
+BROWSER_NAMES = ("msedge",) if TEST_BROWSER == "edge" else ("chrome", "chromium")
 
 
 def run_inner(
@@ -23,7 +26,7 @@ def run_inner(
     monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
     result = pytester.runpytest_subprocess(
         "--edgeprofile-browser",
-        "chromium",
+        TEST_BROWSER,
         "--edgeprofile-user-data-dir",
         str(base),
         "--edgeprofile-clone-root",
@@ -59,7 +62,7 @@ def test_every_test_logged_in_on_its_own_workers_clone(
         assert Path(str(record["browser_user_data_dir"])).resolve() == Path(str(record["clone"])).resolve()
         assert Path(str(record["clone"])).resolve().is_relative_to(clone_root.resolve())
         assert record["verification"] == {"files": "passed", "capabilities": "passed"}
-        assert record["driver_class"] == "WebDriver" and record["browser_name"] in ("chrome", "chromium")
+        assert record["driver_class"] == "WebDriver" and record["browser_name"] in BROWSER_NAMES
         # Without the plugin's --disable-features, Chromium 156 keeps two hidden omnibox-popup pages here.
         assert not [url for url in record["hidden_ui_pages"] if "omnibox-popup" in url]
     if workers == "0":
