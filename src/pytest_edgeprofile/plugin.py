@@ -93,7 +93,7 @@ def _preflight(state: PluginState) -> None:
     """Check base, clone root, browser and driver before any worker starts; one sentence on failure."""
     s = state.settings
     check_clone_root(s.clone_root, s.user_data_dir, s.sources)
-    check_base(s.user_data_dir, s.profile, sources=s.sources)
+    check_base(s.user_data_dir, s.profile, sources=s.sources, browser=s.browser)
     state.session.locate()
     state.checked = True
 
@@ -112,8 +112,9 @@ def pytest_configure(config: pytest.Config) -> None:
         owner = worker_input.get("edgeprofile_controller_pid")
     else:
         run_id, worker_id, owner = new_run_id(), SINGLE_PROCESS_ID, os.getpid()
-    manager = ProfileManager(settings.user_data_dir, settings.profile, settings.clone_root, run_id,
-                             int(owner) if owner else None)
+    manager = ProfileManager(
+        settings.user_data_dir, settings.profile, settings.clone_root, run_id, int(owner) if owner else None
+    )
     session = WorkerSession(settings, manager, worker_id)
     state = PluginState(settings, manager, session, is_controller=worker_input is None)
     config.stash[STATE] = state
@@ -131,8 +132,13 @@ def pytest_configure(config: pytest.Config) -> None:
             if not config.getoption("collectonly"):
                 progress = TerminalProgress(sys.stderr, f"edgeprofile: golden copy of {settings.user_data_dir}")
                 state.golden = session.check_golden(progress)
-                state.reports.append({"worker": "controller", "metrics": dict(state.golden.metrics),
-                                      "verification": state.golden.verification.as_report()})
+                state.reports.append(
+                    {
+                        "worker": "controller",
+                        "metrics": dict(state.golden.metrics),
+                        "verification": state.golden.verification.as_report(),
+                    }
+                )
                 if _runs_workers(config):
                     # Now, while xdist starts the workers; without xdist once collection shows a test needs it.
                     state.blank_session = session.start_blank_session()
@@ -165,8 +171,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
     links = state.golden.metrics.get("links_skipped") if state.golden is not None else None
     if links:
-        lines.append(f"edgeprofile: the base holds {len(str(links).split(', '))} symbolic link(s) that were not "
-                     f"copied (links are never followed): {links}")
+        lines.append(
+            f"edgeprofile: the base holds {len(str(links).split(', '))} symbolic link(s) that were not "
+            f"copied (links are never followed): {links}"
+        )
     return lines
 
 
@@ -177,8 +185,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     if any(set(FIXTURE_NAMES) & set(getattr(item, "fixturenames", ())) for item in session.items):
         state = state_of(config)
-        if (state.is_controller and state.golden is not None and state.blank_session is None
-                and state.settings.driver_scope == "test"):
+        if (
+            state.is_controller
+            and state.golden is not None
+            and state.blank_session is None
+            and state.settings.driver_scope == "test"
+        ):
             # One process with a browser per test (with one browser in all, it would start two to spare one new
             # tab page): made alongside this process's first browser, for the later ones.
             state.blank_session = state.session.start_blank_session()
@@ -208,8 +220,13 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, Any, None]:
         return
     session, profile = state.session, state.session.profile
     folder = artifacts.folder_for(state.settings.output, item.nodeid)
-    info = {"test": item.nodeid, "outcome": report.outcome, "worker": session.worker_id,
-            "clone": str(profile.user_data_dir) if profile else None, "run": state.manager.run.run_id}
+    info = {
+        "test": item.nodeid,
+        "outcome": report.outcome,
+        "worker": session.worker_id,
+        "clone": str(profile.user_data_dir) if profile else None,
+        "run": state.manager.run.run_id,
+    }
     try:
         files = artifacts.capture(driver, folder, info, session.driver_logs.get(driver.session_id or ""))
     except OSError as exc:  # an unwritable output folder must not turn the report into an error
@@ -255,8 +272,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     state = state_of(config)
     lines = summary_lines(state.reports)
-    lines += [f"removed {r.path} left by a run that died ({len(r.ended_pids)} processes ended)"
-              for r in state.removals if r.removed]
+    lines += [
+        f"removed {r.path} left by a run that died ({len(r.ended_pids)} processes ended)"
+        for r in state.removals
+        if r.removed
+    ]
     if lines:
         terminalreporter.section("edgeprofile")
         for line in lines:
@@ -291,14 +311,22 @@ def _clean_up(config: pytest.Config, state: PluginState) -> None:
             end_run_processes(run_path)
             if run_path.exists():
                 mark_kept(run_path)
-                _say(config, f"edgeprofile: kept the run's profiles in {run_path}; they hold the profile's "
-                             "cookies and saved passwords: delete the folder when done (`edgeprofile clean` "
-                             "removes it).")
+                _say(
+                    config,
+                    f"edgeprofile: kept the run's profiles in {run_path}; they hold the profile's "
+                    "cookies and saved passwords: delete the folder when done (`edgeprofile clean` "
+                    "removes it).",
+                )
         else:
             started = time.perf_counter()
             removal = state.manager.remove()
-            state.session.log.info("cleanup", path=str(run_path), removed=removal.removed,
-                                   ended=len(removal.ended_pids), seconds=round(time.perf_counter() - started, 4))
+            state.session.log.info(
+                "cleanup",
+                path=str(run_path),
+                removed=removal.removed,
+                ended=len(removal.ended_pids),
+                seconds=round(time.perf_counter() - started, 4),
+            )
     except Exception as exc:  # cleanup must never turn a run into an error
         _say(config, f"edgeprofile: could not remove {run_path}: {exc}; the next run will remove it.")
 

@@ -11,10 +11,20 @@ from .profile.manager import WorkerProfile
 from .profile.run import write_private
 
 COLUMNS = (
-    ("worker", "worker"), ("clone s", "clone_seconds"), ("files", "clone_files"), ("MB", "clone_bytes"),
-    ("how", "clone_method"), ("files s", "verify_files_seconds"), ("caps s", "verify_capabilities_seconds"),
-    ("auth s", "verify_auth_seconds"), ("starts", "browser_starts"), ("blank", "blank_starts"),
-    ("deaths", "browser_deaths"), ("reclones", "reclones"), ("restores", "restores"), ("status", "status"),
+    ("worker", "worker"),
+    ("clone s", "clone_seconds"),
+    ("files", "clone_files"),
+    ("MB", "clone_bytes"),
+    ("how", "clone_method"),
+    ("files s", "verify_files_seconds"),
+    ("caps s", "verify_capabilities_seconds"),
+    ("auth s", "verify_auth_seconds"),
+    ("starts", "browser_starts"),
+    ("blank", "blank_starts"),
+    ("deaths", "browser_deaths"),
+    ("reclones", "reclones"),
+    ("restores", "restores"),
+    ("status", "status"),
 )
 
 
@@ -22,8 +32,12 @@ def worker_report(worker_id: str, profile: WorkerProfile | None, failure: str | 
     """What a worker sends the controller at its end (plain data: it crosses xdist's channel)."""
     report: dict[str, Any] = {"worker": worker_id, "failure": failure}
     if profile is not None:
-        report.update(clone=str(profile.user_data_dir), verification=profile.verification.as_report(),
-                      status=profile.verification.status.value, metrics=dict(profile.metrics))
+        report.update(
+            clone=str(profile.user_data_dir),
+            verification=profile.verification.as_report(),
+            status=profile.verification.status.value,
+            metrics=dict(profile.metrics),
+        )
     return report
 
 

@@ -47,16 +47,20 @@ BLANK_PROBE = "blank-session"  # the throwaway clone on which the controller mak
 
 def verification_config(settings: Settings, retry: RetryConfig) -> VerificationConfig:
     return VerificationConfig.from_names(
-        settings.verify, auth_url=settings.auth_url, auth_cookie=settings.auth_cookie,
-        auth_selector=settings.auth_selector, timeout=retry.verify_timeout,
+        settings.verify,
+        auth_url=settings.auth_url,
+        auth_cookie=settings.auth_cookie,
+        auth_selector=settings.auth_selector,
+        timeout=retry.verify_timeout,
     )
 
 
 class WorkerSession:
     """Clones and verifies this process's profile once, then starts browsers on it."""
 
-    def __init__(self, settings: Settings, manager: ProfileManager, worker_id: str,
-                 retry: RetryConfig | None = None) -> None:
+    def __init__(
+        self, settings: Settings, manager: ProfileManager, worker_id: str, retry: RetryConfig | None = None
+    ) -> None:
         self.settings = settings
         self.manager = manager
         self.worker_id = worker_id
@@ -82,8 +86,9 @@ class WorkerSession:
         if self._binary is None or self._driver is None:
             s = self.settings
             self._binary = find_binary(s.browser, s.channel, s.binary, s.source("binary"))
-            self._driver = find_driver(s.browser, self._binary, s.driver, s.source("driver"),
-                                       lock_path=s.clone_root / "selenium-manager.lock")
+            self._driver = find_driver(
+                s.browser, self._binary, s.driver, s.source("driver"), lock_path=s.clone_root / "selenium-manager.lock"
+            )
         return self._binary, self._driver
 
     # -- session setup -----------------------------------------------------------------------------------
@@ -118,7 +123,8 @@ class WorkerSession:
         profile = self.manager.clone(self.worker_id)
         self.log.info("clone", path=str(profile.user_data_dir), **profile.metrics)
         result = self.manager.verify(
-            profile, verification_config(self.settings, self.retry),
+            profile,
+            verification_config(self.settings, self.retry),
             browser=lambda: self._verification_browser(profile),
             vendor=platforms.capability_vendor(self.settings.browser),
         )
@@ -159,7 +165,10 @@ class WorkerSession:
             probe = self.manager.clone(GOLDEN_PROBE)
             try:
                 auth = run_verification(
-                    replace(config, methods=(VerificationMethod.AUTH,)), probe.user_data_dir, folder, run.golden,
+                    replace(config, methods=(VerificationMethod.AUTH,)),
+                    probe.user_data_dir,
+                    folder,
+                    run.golden,
                     browser=lambda: self._verification_browser(probe, keep=False),
                 )
             finally:
@@ -170,13 +179,18 @@ class WorkerSession:
                 raise VerificationError(
                     f"the golden copy of {self.manager.base_dir} failed the {method.value} check, so no test was "
                     f"run: {method_result.reason}",
-                    run.golden, method.value,
+                    run.golden,
+                    method.value,
                 )
         golden = WorkerProfile("controller", run.golden, folder, ProfileType.GOLDEN, verification=result)
         if stats is not None:
-            golden.metrics.update(golden_seconds=round(golden_seconds, 4), golden_files=stats.files,
-                                  golden_bytes=stats.bytes, skipped_entries=len(stats.skipped),
-                                  golden_method=stats.method)
+            golden.metrics.update(
+                golden_seconds=round(golden_seconds, 4),
+                golden_files=stats.files,
+                golden_bytes=stats.bytes,
+                skipped_entries=len(stats.skipped),
+                golden_method=stats.method,
+            )
             links = [link for link in stats.links_skipped if link.rsplit("/", 1)[-1] not in NEVER_COPY]
             if links:
                 golden.metrics["links_skipped"] = ", ".join(links)
@@ -190,8 +204,9 @@ class WorkerSession:
         instead, and the later ones restore it."""
         self.browsers.first_start_waits = False
         lock = blank_session.claim(self.manager.run)
-        thread = threading.Thread(target=self._make_blank_session, args=(lock,), name="edgeprofile-blank-session",
-                                  daemon=True)
+        thread = threading.Thread(
+            target=self._make_blank_session, args=(lock,), name="edgeprofile-blank-session", daemon=True
+        )
         thread.start()
         return thread
 
@@ -199,8 +214,9 @@ class WorkerSession:
         started = time.perf_counter()
         try:
             probe = self.manager.clone(BLANK_PROBE)
-            browsers = Browsers(self.settings, self.manager, BLANK_PROBE, self.retry, self.locate, self.log,
-                                first_start_waits=False)
+            browsers = Browsers(
+                self.settings, self.manager, BLANK_PROBE, self.retry, self.locate, self.log, first_start_waits=False
+            )
             driver = browsers.start_once(self.options(probe), probe)
             try:
                 blank = leave_one_blank_tab(driver)
@@ -226,8 +242,12 @@ class WorkerSession:
             keyring = needs_keyring(profile.profile_path, platforms.current_system())
             profile.metrics["password_store"] = "keyring" if keyring else "basic"
         return build_options(
-            self.settings.browser, binary, profile.user_data_dir, profile.profile_directory,
-            headed=self.settings.headed, extra_args=self.settings.args,
+            self.settings.browser,
+            binary,
+            profile.user_data_dir,
+            profile.profile_directory,
+            headed=self.settings.headed,
+            extra_args=self.settings.args,
             keyring=profile.metrics["password_store"] == "keyring",
         )
 

@@ -23,6 +23,7 @@ import pytest
 from demo.baseprofile import make_base_profile
 from demo.site import LoginSite
 from pytest_edgeprofile import platforms
+from pytest_edgeprofile.profile.base import version_page
 from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest
 from tests.support.systems import not_on_windows
@@ -145,8 +146,8 @@ def missing_base(base: Path, root: Path, tmp: Path) -> Case:
         missing,
         root,
         f"the base user data dir {missing} (from --edgeprofile-user-data-dir) does not exist; "
-        "set --edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version in Edge, "
-        "chrome://version in Chrome and Chromium, shows it as the parent of 'Profile path').",
+        "set --edgeprofile-user-data-dir to the browser's 'User Data' folder "
+        f"({version_page(TEST_BROWSER)} shows it as the parent of 'Profile path').",
     )
 
 

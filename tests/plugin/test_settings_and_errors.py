@@ -59,8 +59,8 @@ def test_cli_beats_env_beats_ini_and_the_header_says_so(
     assert_one_sentence_error(
         result,
         f"the base user data dir {tmp_path / 'x'} (from --edgeprofile-user-data-dir) does not exist; set "
-        "--edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version in Edge, chrome://version "
-        "in Chrome and Chromium, shows it as the parent of 'Profile path').",
+        "--edgeprofile-user-data-dir to the browser's 'User Data' folder (chrome://version shows it as the parent "
+        "of 'Profile path').",
     )
 
 
@@ -118,8 +118,8 @@ def test_a_missing_base_stops_the_run_before_any_worker_or_test(pytester: pytest
     assert_one_sentence_error(
         result,
         f"the base user data dir {missing} (from --edgeprofile-user-data-dir) does not exist; set "
-        "--edgeprofile-user-data-dir to the browser's 'User Data' folder (edge://version in Edge, chrome://version "
-        "in Chrome and Chromium, shows it as the parent of 'Profile path').",
+        "--edgeprofile-user-data-dir to the browser's 'User Data' folder (chrome://version shows it as the parent "
+        "of 'Profile path').",
     )
     assert "must not run" not in result.stdout.str()
 

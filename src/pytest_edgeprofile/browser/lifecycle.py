@@ -54,8 +54,16 @@ def looks_damaged(profile: WorkerProfile) -> str | None:
 class Browsers:
     """The browsers of one worker: a new one per test, or one shared per worker; the verified one kept warm."""
 
-    def __init__(self, settings: Settings, manager: ProfileManager, worker_id: str, retry: RetryConfig,
-                 locate: Callable[[], tuple[Path, Path]], log: Any, first_start_waits: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        manager: ProfileManager,
+        worker_id: str,
+        retry: RetryConfig,
+        locate: Callable[[], tuple[Path, Path]],
+        log: Any,
+        first_start_waits: bool = True,
+    ) -> None:
         self.settings = settings
         self.manager = manager
         self.worker_id = worker_id
@@ -220,8 +228,12 @@ class Browsers:
             started = time.perf_counter()
             doomed = [proc for proc in leftovers if kinds.get(proc.pid) in NO_PROFILE_FILES]
             processes.kill_now(doomed)
-            ended = processes.end_processes([proc for proc in leftovers if proc not in doomed],
-                                            self.retry.cleanup_timeout)
-            self.log.warning("leftovers_ended", count=len(ended) + len(doomed),
-                             kinds=",".join(sorted(kinds.get(proc.pid, "unknown") for proc in leftovers)),
-                             seconds=round(time.perf_counter() - started, 4))
+            ended = processes.end_processes(
+                [proc for proc in leftovers if proc not in doomed], self.retry.cleanup_timeout
+            )
+            self.log.warning(
+                "leftovers_ended",
+                count=len(ended) + len(doomed),
+                kinds=",".join(sorted(kinds.get(proc.pid, "unknown") for proc in leftovers)),
+                seconds=round(time.perf_counter() - started, 4),
+            )

@@ -90,12 +90,17 @@ class ProfileManager:
         return profile
 
     def verify(
-        self, profile: WorkerProfile, config: VerificationConfig, *, browser: BrowserFactory | None = None,
+        self,
+        profile: WorkerProfile,
+        config: VerificationConfig,
+        *,
+        browser: BrowserFactory | None = None,
         vendor: str = "chrome",
     ) -> VerificationResult:
         """Check one of this run's clones against the golden copy with each method of ``config``."""
-        result = run_verification(config, profile.user_data_dir, profile.profile_directory, self.run.golden,
-                                  browser=browser, vendor=vendor)
+        result = run_verification(
+            config, profile.user_data_dir, profile.profile_directory, self.run.golden, browser=browser, vendor=vendor
+        )
         profile.verification = result
         for method, method_result in result.results.items():
             profile.metrics[f"verify_{method.value}_seconds"] = round(method_result.duration, 4)

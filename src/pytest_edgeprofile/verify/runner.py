@@ -16,8 +16,9 @@ from .model import MethodResult, VerificationConfig, VerificationMethod, Verific
 BrowserFactory = Callable[[], AbstractContextManager[WebDriver]]
 
 
-def _grade(config: VerificationConfig, method: VerificationMethod, started: float, error: Exception | None
-           ) -> MethodResult:
+def _grade(
+    config: VerificationConfig, method: VerificationMethod, started: float, error: Exception | None
+) -> MethodResult:
     duration = time.perf_counter() - started
     if error is None:
         return MethodResult(VerificationStatus.PASSED, duration)
