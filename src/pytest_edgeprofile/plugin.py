@@ -22,6 +22,7 @@ from . import artifacts
 from .errors import ProfileError
 from .fixtures import FIXTURE_NAMES, SESSION, edge_driver, edge_options, edge_profile
 from .log import close_event_log, open_event_log
+from .processes import processes_using
 from .profile.base import check_base, check_clone_root
 from .profile.cleanup import Removal, end_run_processes, sweep_dead_runs
 from .profile.manager import ProfileManager, WorkerProfile
@@ -48,6 +49,7 @@ class PluginState:
     golden: WorkerProfile | None = None
     exitstatus: int = 0
     removals: list[Removal] = field(default_factory=list)
+    clones_line: str | None = None  # what the end of the run did with the clones, for the summary
     reports: list[dict[str, Any]] = field(default_factory=list)
     cleaned: bool = False
     event_log: logging.Handler | None = None
@@ -277,6 +279,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         for r in state.removals
         if r.removed
     ]
+    if state.clones_line is not None:
+        lines.append(state.clones_line)
     if lines:
         terminalreporter.section("edgeprofile")
         for line in lines:
@@ -317,6 +321,10 @@ def _clean_up(config: pytest.Config, state: PluginState) -> None:
                     "cookies and saved passwords: delete the folder when done (`edgeprofile clean` "
                     "removes it).",
                 )
+                state.clones_line = (
+                    f"clones: {_clone_count(state)} kept in {run_path} (keep {state.settings.keep}); "
+                    f"browsers left running: {len(processes_using(run_path))}"
+                )
         else:
             started = time.perf_counter()
             removal = state.manager.remove()
@@ -327,8 +335,19 @@ def _clean_up(config: pytest.Config, state: PluginState) -> None:
                 ended=len(removal.ended_pids),
                 seconds=round(time.perf_counter() - started, 4),
             )
+            if removal.removed:
+                state.clones_line = (
+                    f"clones: {_clone_count(state)} made, removed with the golden copy and {run_path} "
+                    f"({len(removal.ended_pids)} processes ended); browsers left running: "
+                    f"{len(processes_using(run_path))}"
+                )
     except Exception as exc:  # cleanup must never turn a run into an error
         _say(config, f"edgeprofile: could not remove {run_path}: {exc}; the next run will remove it.")
+
+
+def _clone_count(state: PluginState) -> int:
+    """The clones the run's test processes reported (a crashed worker's clone is removed but not counted)."""
+    return sum(1 for report in state.reports if report.get("clone"))
 
 
 def _runs_workers(config: pytest.Config) -> bool:

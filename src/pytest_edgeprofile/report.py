@@ -24,7 +24,7 @@ COLUMNS = (
     ("deaths", "browser_deaths"),
     ("reclones", "reclones"),
     ("restores", "restores"),
-    ("status", "status"),
+    ("verified", "status"),  # the clone's verification, not the tests' outcome
 )
 
 

@@ -65,7 +65,8 @@ def test_auth_check_passes_on_a_logged_in_base(
     secret = token_for("alice")
     everything = result.stdout.str() + result.stderr.str() + "".join(p.read_text() for p in output.rglob("*.json*"))
     assert secret not in everything
-    result.stdout.fnmatch_lines(["worker  clone s  files*status", "gw0 *passed", "gw1 *passed"])
+    result.stdout.fnmatch_lines(["worker  clone s  files*verified", "gw0 *passed", "gw1 *passed"])
+    result.stdout.fnmatch_lines(["clones: 2 made, removed with the golden copy and *; browsers left running: 0"])
 
 
 def test_a_logged_out_base_stops_the_run_before_any_test_with_one_sentence_and_no_cookie_value(
