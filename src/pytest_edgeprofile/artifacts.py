@@ -17,6 +17,7 @@ from typing import Any
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from .errors import first_line
 from .profile.run import write_private
 
 SCREENSHOT, PAGE, CONSOLE, DRIVER_LOG, INFO = "screenshot.png", "page.html", "console.log", "driver.log", "info.json"
@@ -44,7 +45,7 @@ def capture(driver: WebDriver, folder: Path, info: dict[str, Any], driver_log: P
         try:
             data = take()
         except Exception as exc:  # a dead or blocked browser: note it and keep what else can be saved
-            problems[kind] = f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            problems[kind] = f"{exc.__class__.__name__}: {first_line(exc)}"
             return
         path = folder / name
         write_private(path, data if isinstance(data, bytes) else str(data).encode("utf-8"))

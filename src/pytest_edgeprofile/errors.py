@@ -5,6 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (Selenium's ``msg`` first), or its class name when it has none:
+    driver and OS errors carry stack traces and capability dumps that a one-sentence error must not repeat."""
+    text = str(getattr(exc, "msg", None) or "" if hasattr(exc, "msg") else exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
 class ProfileError(Exception):
     """Base class of every error about a browser profile, its clones or the browser started on them."""
 

@@ -55,4 +55,3 @@ def edge_driver(
         session.release(driver, edge_profile)
         return
     pytest.fail(message, pytrace=False)
-    session.release(driver, edge_profile)

@@ -99,11 +99,6 @@ def kind_of(proc: psutil.Process) -> str:
     return "browser" if user_data_dir_of(cmdline) is not None else Path(cmdline[0]).name
 
 
-def is_main_browser(proc: psutil.Process) -> bool:
-    """The browser process proper: a live process with a ``--user-data-dir`` and no ``--type=`` (helpers have one)."""
-    return kind_of(proc) == "browser" and is_alive(proc)
-
-
 def driver_family(driver: object) -> list[psutil.Process] | None:
     """The processes below a Selenium driver's service process (driver, browser, its helpers); None if unknown."""
     process = getattr(getattr(driver, "service", None), "process", None)

@@ -17,7 +17,7 @@ from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from ..errors import BrowserNotFoundError, BrowserStartError
+from ..errors import BrowserNotFoundError, BrowserStartError, first_line
 from ..profile.cleanup import record_process
 
 
@@ -40,7 +40,7 @@ def start_browser(
             session = webdriver.Chrome(options=options, service=chrome_service)  # type: ignore[arg-type]
             service_pid = chrome_service.process.pid
     except WebDriverException as exc:
-        message = (exc.msg or str(exc)).strip().splitlines()[0] if (exc.msg or str(exc)).strip() else repr(exc)
+        message = first_line(exc)
         raise BrowserStartError(
             f"{browser} did not start on the clone {_user_data_dir(options)} with driver {driver}: {message}",
             _user_data_dir(options),

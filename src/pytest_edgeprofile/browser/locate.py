@@ -237,10 +237,10 @@ def selenium_manager_driver(browser: str, binary: Path, lock_path: Path | None) 
         else:
             result = SeleniumManager().binary_paths(args)
     except (WebDriverException, OSError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise BrowserNotFoundError(
             f"no {platforms.driver_name(browser)} found on PATH or next to {binary}, and Selenium Manager could "
-            f"not provide one ({first_line}); install the driver matching the browser's version and put it on "
+            f"not provide one ({first}); install the driver matching the browser's version and put it on "
             "PATH or set --edgeprofile-driver.",
         ) from None
     driver = result.get("driver_path")

@@ -21,7 +21,7 @@ from .. import platforms, processes
 from ..browser.launch import is_usable
 from ..browser.locate import find_binary, find_driver
 from ..browser.options import EDGE_ARGS, EXCLUDED_SWITCHES, running_as_root_on_linux
-from ..errors import ProfileError, SettingsError
+from ..errors import ProfileError, SettingsError, first_line
 from ..profile.layout import LOCAL_STATE
 from ..settings import BROWSERS, CHANNELS, SPECS_BY_NAME, Settings
 from .common import origin
@@ -131,10 +131,8 @@ def start_browser(browser: str, options: ChromiumOptions, driver: Path, target: 
         chrome = webdriver.ChromeService(executable_path=str(driver), log_output=subprocess.DEVNULL)
         return webdriver.Chrome(options=options, service=chrome)  # type: ignore[arg-type]
     except WebDriverException as exc:
-        text = (exc.msg or str(exc)).strip()
         raise ProfileError(
-            f"{browser} did not start on {target} with driver {driver}: "
-            f"{text.splitlines()[0] if text else exc.__class__.__name__}",
+            f"{browser} did not start on {target} with driver {driver}: {first_line(exc)}",
             target,
         ) from None
     except OSError as exc:
@@ -219,9 +217,8 @@ def _open(session: WebDriver, url: str, target: Path) -> None:
     try:
         session.get(url)
     except WebDriverException as exc:
-        text = (exc.msg or str(exc)).strip()
         raise ProfileError(
-            f"the browser on {target} could not open {url}: {text.splitlines()[0] if text else exc.__class__.__name__}",
+            f"the browser on {target} could not open {url}: {first_line(exc)}",
             target,
         ) from None
 

@@ -13,7 +13,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from ..errors import ProfileCorruptError, VerificationError
+from ..errors import ProfileCorruptError, VerificationError, first_line
 from ..profile.layout import LOCAL_STATE, PREFERENCES, read_json
 
 # Without these the clone is logged out; damage to the others (saved passwords, autofill) only degrades it.
@@ -107,7 +107,7 @@ def verify_auth(driver: WebDriver, url: str, cookie: str | None, selector: str |
         driver.get(url)
         current = driver.current_url
     except WebDriverException as exc:
-        detail = (exc.msg or exc.__class__.__name__).strip().splitlines()[0]
+        detail = first_line(exc)
         raise VerificationError(
             f"opening the auth URL {url} failed ({detail}); check that the site is up and the URL is right.",
             None,
