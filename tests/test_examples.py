@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import QUIET_ARGS
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import plugin_args
 from tests.support.checks import leftover_processes
 
 pytestmark = pytest.mark.browser
@@ -40,12 +40,7 @@ def test_example_suite_passes(name: str, base_profile: Path, tmp_path: Path) -> 
             "-p",
             "no:cacheprovider",
             "-q",
-            "--edgeprofile-browser",
-            TEST_BROWSER,
-            "--edgeprofile-user-data-dir",
-            str(base_profile),
-            "--edgeprofile-clone-root",
-            str(clone_root),
+            *plugin_args(base_profile, clone_root),
             "--edgeprofile-output",
             str(tmp_path / "results"),
         ],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import plugin_args
 
 INNER_TESTS = """
 import json
@@ -90,12 +90,7 @@ def run_files(
     result = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
-        "--edgeprofile-browser",
-        TEST_BROWSER,
-        "--edgeprofile-user-data-dir",
-        str(base),
-        "--edgeprofile-clone-root",
-        str(clone_root),
+        *plugin_args(base, clone_root),
         *args,
     )
     return result, {p.stem: json.loads(p.read_text()) for p in records.glob("*.json")}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import plugin_args
 from tests.support.checks import leftover_processes
 from tests.support.systems import POSIX_MODES
 
@@ -39,12 +39,7 @@ def run(pytester: pytest.Pytester, base: Path, clone_root: Path, *args: str) -> 
         "2",
         "-p",
         "no:cacheprovider",
-        "--edgeprofile-browser",
-        TEST_BROWSER,
-        "--edgeprofile-user-data-dir",
-        str(base),
-        "--edgeprofile-clone-root",
-        str(clone_root),
+        *plugin_args(base, clone_root),
         *args,
     )
 

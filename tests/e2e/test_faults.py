@@ -26,7 +26,7 @@ from pytest_edgeprofile import platforms
 from pytest_edgeprofile.processes import main_browser_processes, processes_using
 from pytest_edgeprofile.profile.run import MARKER
 from tests.conftest import QUIET_ARGS
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import TEST_BROWSER, plugin_args
 from tests.support.checks import describe, driver_pids, leftover_processes, tree_digest, wait_for
 from tests.support.systems import LINUX, not_on_windows
 
@@ -169,12 +169,7 @@ class Inner:
             *args,
             "-p",
             "no:cacheprovider",
-            "--edgeprofile-browser",
-            TEST_BROWSER,
-            "--edgeprofile-user-data-dir",
-            str(base),
-            "--edgeprofile-clone-root",
-            str(clone_root),
+            *plugin_args(base, clone_root),
             str(test_file),
         ]
         with (folder / "stdout.txt").open("wb") as out, (folder / "stderr.txt").open("wb") as err:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.inner import write_inner_tests
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import TEST_BROWSER, plugin_args
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
 
 pytestmark = pytest.mark.browser
@@ -25,12 +25,7 @@ def run_inner(
     records.mkdir(exist_ok=True)
     monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
     result = pytester.runpytest_subprocess(
-        "--edgeprofile-browser",
-        TEST_BROWSER,
-        "--edgeprofile-user-data-dir",
-        str(base),
-        "--edgeprofile-clone-root",
-        str(clone_root),
+        *plugin_args(base, clone_root),
         "-p",
         "no:cacheprovider",
         *args,

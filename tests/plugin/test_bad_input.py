@@ -24,7 +24,7 @@ from demo.baseprofile import make_base_profile
 from demo.site import LoginSite
 from pytest_edgeprofile import platforms
 from pytest_edgeprofile.profile.base import version_page
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import TEST_BROWSER, plugin_args
 from tests.support.checks import leftover_processes, tree_digest
 from tests.support.systems import not_on_windows
 
@@ -64,12 +64,7 @@ def run_inner_with_file_modes(pytester: pytest.Pytester, base: Path, clone_root:
         "no:cacheprovider",
         "-n",
         "2",
-        "--edgeprofile-browser",
-        TEST_BROWSER,
-        "--edgeprofile-user-data-dir",
-        str(base),
-        "--edgeprofile-clone-root",
-        str(clone_root),
+        *plugin_args(base, clone_root),
     ]
     if AS_ROOT:
         command = ["setpriv", f"--inh-caps={DAC_CAPS}", f"--bounding-set={DAC_CAPS}", "--", *command]
@@ -83,12 +78,7 @@ def run_inner(pytester: pytest.Pytester, base: Path, clone_root: Path, *args: st
         "no:cacheprovider",
         "-n",
         "2",
-        "--edgeprofile-browser",
-        TEST_BROWSER,
-        "--edgeprofile-user-data-dir",
-        str(base),
-        "--edgeprofile-clone-root",
-        str(clone_root),
+        *plugin_args(base, clone_root),
         *args,
     )
 

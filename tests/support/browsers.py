@@ -48,6 +48,18 @@ class BrowserUnderTest:
         return f"{self.kind}: {self.binary} with {self.driver}"
 
 
+def plugin_args(base: Path | str, clone_root: Path | str) -> list[str]:
+    """The options every inner run gives the plugin: the browser under test, the base and the clone root."""
+    return [
+        "--edgeprofile-browser",
+        TEST_BROWSER,
+        "--edgeprofile-user-data-dir",
+        str(base),
+        "--edgeprofile-clone-root",
+        str(clone_root),
+    ]
+
+
 def resolve_test_browser(kind: str = TEST_BROWSER) -> BrowserUnderTest:
     """Binary and driver of ``kind`` on this machine; ``ProfileError`` (one sentence) when either is missing."""
     binary = find_binary(kind, "stable")
