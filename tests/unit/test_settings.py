@@ -58,6 +58,7 @@ def test_specs_cover_the_public_settings() -> None:
     assert [spec.name for spec in SPECS] == [
         "browser", "channel", "user-data-dir", "profile", "binary", "driver", "headed", "arg", "clone-root", "keep",
         "verify", "auth-url", "auth-cookie", "auth-selector", "driver-scope", "isolation", "output", "artifacts",
+        "base-in-use",
     ]
 
 
@@ -86,6 +87,7 @@ def test_choices_of_the_choice_settings() -> None:
         "driver-scope": ("test", "worker"),
         "isolation": ("worker", "test"),
         "artifacts": ("on-failure", "always", "never"),
+        "base-in-use": ("refuse", "snapshot"),
     }
 
 
@@ -97,6 +99,7 @@ PRECEDENCE = [
     ("channel", "channel", "beta", "dev", "canary", "beta", "dev", "canary", "stable"),
     ("profile", "profile", "Profile 2", "Profile 1", "Work", "Profile 2", "Profile 1", "Work", "Default"),
     ("keep", "keep", "always", "on-failure", "always", "always", "on-failure", "always", "never"),
+    ("base-in-use", "base_in_use", "snapshot", "refuse", "snapshot", "snapshot", "refuse", "snapshot", "refuse"),
     ("auth-cookie", "auth_cookie", "sid_cli", "sid_env", "sid_ini", "sid_cli", "sid_env", "sid_ini", None),
     ("headed", "headed", True, "0", "yes", True, False, True, False),
     ("arg", "args", ["--cli"], "--env", ["--ini"], ("--cli",), ("--env",), ("--ini",), ()),
@@ -154,7 +157,7 @@ ONE_VALUE = {
     "binary": "/opt/b/chrome", "driver": "/opt/b/chromedriver", "headed": "1", "arg": "--lang=de",
     "clone-root": "/c", "keep": "always", "verify": "files", "auth-url": "https://site.test/",
     "auth-cookie": "sid", "auth-selector": "#account", "driver-scope": "test", "isolation": "worker",
-    "output": "/out", "artifacts": "always",
+    "output": "/out", "artifacts": "always", "base-in-use": "snapshot",
 }
 
 
