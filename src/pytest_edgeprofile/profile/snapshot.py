@@ -49,6 +49,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_HEADER = 100
 COMPANIONS = ("-journal", "-wal", "-shm")
 JSON_FILES = frozenset({LOCAL_STATE, PREFERENCES, SECURE_PREFERENCES})
+MAX_DATABASE_THREADS = 32
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6  # result codes (named in the sqlite3 module only from Python 3.11)
 
 
@@ -273,8 +274,11 @@ def snapshot_tree(
         total = sum(size for _kind, _rel, size, _mode in plan.jobs)
         for rel in sorted(plan.dirs, key=lambda r: r.count("/")):
             (dst / rel).mkdir(mode=0o700)
-        with ThreadPoolExecutor(max_workers=threads or default_threads()) as pool:
-            futures = [pool.submit(snapshot.run, *job) for job in plan.jobs]
+        databases = sum(1 for kind, *_ in plan.jobs if kind == "sqlite")
+        # Databases mostly wait (on a lock the browser may hold for good): each its own thread, so those waits overlap.
+        with ThreadPoolExecutor(max_workers=threads or default_threads()) as pool, \
+                ThreadPoolExecutor(max_workers=max(1, min(MAX_DATABASE_THREADS, databases))) as waiting:
+            futures = [(waiting if job[0] == "sqlite" else pool).submit(snapshot.run, *job) for job in plan.jobs]
             done_bytes = 0
             for future, (_kind, rel, size, _mode) in zip(futures, plan.jobs, strict=True):
                 done = future.result()
