@@ -32,6 +32,7 @@ import os
 import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +50,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_HEADER = 100
 COMPANIONS = ("-journal", "-wal", "-shm")
 JSON_FILES = frozenset({LOCAL_STATE, PREFERENCES, SECURE_PREFERENCES})
+REQUIRED_DATABASES = ("Cookies", "Network/Cookies")  # where the login is: verify.checks.CRITICAL_SQLITE
 MAX_DATABASE_THREADS = 32
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6  # result codes (named in the sqlite3 module only from Python 3.11)
 
@@ -86,6 +88,23 @@ def snapshot_obstacle(profile_dir: Path, *, platform: str | None = None) -> str 
         return ("its cookies are app-bound (v20), which only that browser on its own default user data dir can "
                 "decrypt, so no copy of it is signed in")
     return None
+
+
+def probe_snapshot(profile_dir: Path, *, wait: float = Limits.optional_database) -> str | None:
+    """Why a snapshot of this profile would fail now (a clause), or None: the obstacles above, then a real read of
+    its cookie database through the backup API into a throwaway private folder."""
+    obstacle = snapshot_obstacle(profile_dir)
+    if obstacle is not None:
+        return obstacle
+    with tempfile.TemporaryDirectory(prefix="edgeprofile-probe-") as scratch:
+        for name in REQUIRED_DATABASES:
+            if (profile_dir / name).is_file():
+                try:
+                    backup_database(profile_dir / name, Path(scratch) / "Cookies", wait=wait)
+                except (_Busy, sqlite3.Error) as exc:
+                    return f"its cookie database {profile_dir / name} cannot be read now: {exc}"
+                return None
+    return f"it has no cookie database ({' or '.join(REQUIRED_DATABASES)} in {profile_dir})"
 
 
 def _header(path: Path) -> bytes:
