@@ -28,8 +28,8 @@ from pytest_edgeprofile.cli import login, main
 from pytest_edgeprofile.cli.common import in_cli_words, load_settings
 from pytest_edgeprofile.cli.doctor import check_app_bound
 from pytest_edgeprofile.processes import processes_using
-from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile import snapshot
+from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id
 from tests.conftest import QUIET_ARGS, QUIET_LIST
