@@ -232,7 +232,7 @@ def copy_leveldb(src: Path, dst: Path, copy_file: CopyFile, *, wait: float) -> F
         except Moved as exc:
             _clear(dst)
             if time.monotonic() > deadline:
-                raise UnsettledError(f"it kept changing for {wait:g} s ({exc})") from None
+                raise UnsettledError(f"kept changing for {wait:g} s ({exc})") from None
             time.sleep(RETRY_INTERVAL)
             continue
         done.attempts = attempts

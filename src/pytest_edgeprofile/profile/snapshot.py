@@ -60,7 +60,7 @@ class Limits:
     """How long (seconds) each kind of file may stay busy or unsettled before the snapshot gives up on it."""
 
     required_database: float = 10.0  # the cookie database: the snapshot fails after this
-    optional_database: float = 1.0  # any other database: left out after this
+    optional_database: float = 0.25  # any other database: left out after this (Chromium's commits take ms)
     leveldb: float = 10.0
     json: float = 5.0
     poll: float = 0.02
@@ -90,7 +90,7 @@ def snapshot_obstacle(profile_dir: Path, *, platform: str | None = None) -> str 
     return None
 
 
-def probe_snapshot(profile_dir: Path, *, wait: float = Limits.optional_database) -> str | None:
+def probe_snapshot(profile_dir: Path, *, wait: float = 2.0) -> str | None:
     """Why a snapshot of this profile would fail now (a clause), or None: the obstacles above, then a real read of
     its cookie database through the backup API into a throwaway private folder."""
     obstacle = snapshot_obstacle(profile_dir)
