@@ -34,6 +34,30 @@ from tests.support.live import LiveBrowser, read_only_view, unmount
 pytestmark = pytest.mark.browser
 
 ITEM_KEY, ITEM_VALUE = "snapshot-item", "kept-by-the-snapshot-7f3a"
+RECORD_VALUE = "an-indexeddb-record-kept-by-the-snapshot-51c9"
+PUT_RECORD = """
+const [value, done] = arguments;
+const opening = indexedDB.open('snapshot-db', 1);
+opening.onupgradeneeded = () => opening.result.createObjectStore('items');
+opening.onerror = () => done('open failed');
+opening.onsuccess = () => {
+  const tx = opening.result.transaction('items', 'readwrite');
+  tx.objectStore('items').put(value, 'k');
+  tx.oncomplete = () => { opening.result.close(); done('stored'); };
+  tx.onerror = () => done('put failed');
+};
+"""
+GET_RECORD = """
+const done = arguments[0];
+const opening = indexedDB.open('snapshot-db', 1);
+opening.onupgradeneeded = () => done('the database is not in this profile');
+opening.onerror = () => done('open failed');
+opening.onsuccess = () => {
+  const got = opening.result.transaction('items').objectStore('items').get('k');
+  got.onsuccess = () => done(got.result === undefined ? 'no record' : got.result);
+  got.onerror = () => done('get failed');
+};
+"""
 # The user's browser at work: page loads that each set cookies and localStorage items. Chromium writes its cookie
 # database every 30 s or after 512 changes, so a few loads make it commit while snapshots are taken.
 WRITE_SCRIPT = """
@@ -122,6 +146,9 @@ def test_a_snapshot_of_a_base_in_use_signs_in_and_keeps_local_storage(
     assert live.account(site) == "Signed in as alice", "the user's browser is not signed in before the snapshot"
     live.session.execute_script("localStorage.setItem(arguments[0], arguments[1])", ITEM_KEY, ITEM_VALUE)
     assert wait_for(lambda: live.local_storage_on_disk(ITEM_VALUE.encode()), 30), "the browser never stored the item"
+    live.session.set_script_timeout(20)
+    assert live.session.execute_async_script(PUT_RECORD, RECORD_VALUE) == "stored"
+    assert wait_for(lambda: live.indexeddb_on_disk(RECORD_VALUE.encode()), 30), "the browser never stored the record"
     during: list[bool] = []
 
     def drive_the_browser_during_the_copy(_done: int, _total: int) -> None:
@@ -138,7 +165,11 @@ def test_a_snapshot_of_a_base_in_use_signs_in_and_keeps_local_storage(
     assert integrity(run.golden / "Default" / "Cookies") == "ok"
     assert_consistent(run.golden)
     assert stats.methods.get("sqlite backup") and stats.methods.get("leveldb")
-    assert not [entry for entry in stats.left_out if "Cookies" in entry or "Storage" in entry], stats.left_out
+    assert not [entry for entry in stats.left_out
+                if entry.startswith(("Default/Cookies", "Default/Local Storage", "Default/IndexedDB"))], stats.left_out
+    # Through the read-only view a write would have failed: no database may be missing for any other reason.
+    assert not [entry for entry in stats.left_out if "not readable" in entry], stats.left_out
+    assert [name for name in leveldbs_complete(run.golden) if name.startswith("Default/IndexedDB/")]
     # The browser's own databases in exclusive locking mode (Web Data, ...) stay locked: named, not copied.
     assert [entry for entry in stats.left_out if entry.endswith(": locked by the running browser for 0.25 s")]
 
@@ -148,6 +179,8 @@ def test_a_snapshot_of_a_base_in_use_signs_in_and_keeps_local_storage(
         assert clone_browser.find_element(By.ID, "account").text == "Signed in as alice"  # type: ignore[attr-defined]
         stored = clone_browser.execute_script("return localStorage.getItem(arguments[0])", ITEM_KEY)  # type: ignore[attr-defined]
         assert stored == ITEM_VALUE
+        clone_browser.set_script_timeout(20)  # type: ignore[attr-defined]
+        assert clone_browser.execute_async_script(GET_RECORD) == RECORD_VALUE  # type: ignore[attr-defined]
     finally:
         clone_browser.quit()  # type: ignore[attr-defined]
     assert live.answers() and live.account(site) == "Signed in as alice", "the user's browser was disturbed"

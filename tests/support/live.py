@@ -58,8 +58,14 @@ class LiveBrowser:
 
     def local_storage_on_disk(self, needle: bytes) -> bool:
         """Whether the browser has written ``needle`` into its Local Storage files (it commits after a delay)."""
-        folder = self.user_data_dir / "Default" / "Local Storage" / "leveldb"
-        for path in folder.glob("*"):
+        return self._on_disk("Local Storage/leveldb/*", needle)
+
+    def indexeddb_on_disk(self, needle: bytes) -> bool:
+        """Whether the browser has written ``needle`` into one of its IndexedDB LevelDB folders."""
+        return self._on_disk("IndexedDB/*.indexeddb.leveldb/*", needle)
+
+    def _on_disk(self, pattern: str, needle: bytes) -> bool:
+        for path in (self.user_data_dir / "Default").glob(pattern):
             if path.suffix in (".log", ".ldb"):
                 with contextlib.suppress(OSError):
                     if needle in path.read_bytes():
