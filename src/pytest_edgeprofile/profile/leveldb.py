@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .run import write_private
+
 CURRENT = "CURRENT"
 _MANIFEST_NAME = re.compile(r"MANIFEST-[0-9]+")
 _BLOCK = 32768  # LevelDB's log format: 32 KiB blocks of records, each with a 7-byte header
@@ -166,12 +168,6 @@ def _table_name(number: int, names: set[str]) -> str:
     raise Moved(f"table {number:06d} is gone")
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    with open(fd, "wb") as handle:
-        handle.write(data)
-
-
 def _attempt(src: Path, dst: Path, copy_file: CopyFile) -> FolderCopy:
     current = (src / CURRENT).read_bytes()
     manifest_name = current.decode("ascii", "replace").strip()
@@ -198,15 +194,15 @@ def _attempt(src: Path, dst: Path, copy_file: CopyFile) -> FolderCopy:
             done.bytes += copied
         for name in _needed_logs(names, manifest):  # oldest first: only the newest can still grow
             data = (src / name).read_bytes()
-            _write_private(dst / name, data)
+            write_private(dst / name, data)
             done.files += 1
             done.bytes += len(data)
     except FileNotFoundError:
         raise Moved("a file was removed by a compaction") from None
     if (src / CURRENT).read_bytes() != current or (src / manifest_name).stat().st_size != len(manifest_bytes):
         raise Moved("a flush or compaction ran during the copy")
-    _write_private(dst / manifest_name, manifest_bytes)
-    _write_private(dst / CURRENT, current)
+    write_private(dst / manifest_name, manifest_bytes)
+    write_private(dst / CURRENT, current)
     done.files += 2
     done.bytes += len(manifest_bytes) + len(current)
     return done

@@ -45,6 +45,7 @@ from ..log import get_logger
 from .copying import CopyStats, Include, Progress, _copy_error, _FileCopier, _plan, default_threads
 from .layout import LOCAL_STATE, PREFERENCES, SECURE_PREFERENCES, encryption_versions, repair_hint
 from .leveldb import CURRENT, UnsettledError, copy_leveldb
+from .run import write_private
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_HEADER = 100
@@ -234,9 +235,7 @@ class _Snapshot:
             return _Done(1, size, method)
         if kind == "json":
             data = read_json_whole(src, wait=self.limits.json, poll=self.limits.poll)
-            fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-            with open(fd, "wb") as handle:
-                handle.write(data)
+            write_private(dst, data)
             return _Done(1, len(data), "json")
         if kind == "leveldb":
             try:
