@@ -4,6 +4,7 @@ open on the signed-in base, and the default that still refuses it."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from demo.site import LoginSite
 from tests.e2e.inner import run_files
 from tests.support.checks import leftover_processes, wait_for
-from tests.support.live import LiveBrowser
+from tests.support.live import WRITE_SCRIPT, LiveBrowser
 
 pytestmark = pytest.mark.browser
 
@@ -28,17 +29,39 @@ def test_signed_in_with_local_storage(edge_driver, edge_profile, worker_id, n):
 
 
 @pytest.mark.xfail(reason="needs wiring in plugin.py", strict=False)
+@pytest.mark.parametrize("browser_writes", [False, True], ids=["browser-idle", "browser-writing"])
 def test_a_run_on_four_workers_while_the_users_browser_stays_open(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, driven_browser: LiveBrowser, base_copy: Path,
-    clone_root: Path, login_site: LoginSite, plugin_env: dict[str, str],
+    clone_root: Path, login_site: LoginSite, plugin_env: dict[str, str], browser_writes: bool,
 ) -> None:
     live, site = driven_browser, login_site.url
     assert live.account(site) == "Signed in as alice"
     live.session.execute_script("localStorage.setItem(arguments[0], arguments[1])", ITEM_KEY, ITEM_VALUE)
     assert wait_for(lambda: live.local_storage_on_disk(ITEM_VALUE.encode()), 30), "the browser never stored the item"
+    stop, loads, failures = threading.Event(), [0], []
 
-    result, records = run_files(pytester, monkeypatch, base_copy, clone_root, {"test_inner": SIGNED_IN_WITH_STORAGE},
-                                "-n", "4", "--edgeprofile-base-in-use", "snapshot")
+    def write_in_a_loop() -> None:  # the user's browser at work while the run snapshots its profile
+        try:
+            while not stop.is_set():
+                loads[0] += 1
+                live.session.get(f"{site}/?load={loads[0]}")
+                live.session.execute_script(WRITE_SCRIPT, loads[0])
+        except Exception as exc:  # reported below, not lost in the thread
+            failures.append(repr(exc))
+
+    writer = threading.Thread(target=write_in_a_loop, name="user-browser")
+    if browser_writes:
+        writer.start()
+        assert wait_for(lambda: loads[0] >= 3 or bool(failures), 30), "the user's browser does not load pages"
+    try:
+        result, records = run_files(pytester, monkeypatch, base_copy, clone_root,
+                                    {"test_inner": SIGNED_IN_WITH_STORAGE},
+                                    "-n", "4", "--edgeprofile-base-in-use", "snapshot")
+    finally:
+        stop.set()
+        if browser_writes:
+            writer.join(60)
+    assert not failures, failures
 
     assert live.answers() and live.account(site) == "Signed in as alice", "the user's browser was disturbed"
     result.assert_outcomes(passed=TESTS)

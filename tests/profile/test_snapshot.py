@@ -29,7 +29,7 @@ from pytest_edgeprofile.profile.run import RunFolder, new_run_id
 from pytest_edgeprofile.profile.snapshot import COMPANIONS, SQLITE_MAGIC, Limits, snapshot_tree
 from tests.conftest import QUIET_LIST
 from tests.support.checks import wait_for
-from tests.support.live import LiveBrowser, read_only_view, unmount
+from tests.support.live import WRITE_SCRIPT, LiveBrowser, read_only_view, unmount
 
 pytestmark = pytest.mark.browser
 
@@ -57,13 +57,6 @@ opening.onsuccess = () => {
   got.onsuccess = () => done(got.result === undefined ? 'no record' : got.result);
   got.onerror = () => done('get failed');
 };
-"""
-# The user's browser at work: page loads that each set cookies and localStorage items. Chromium writes its cookie
-# database every 30 s or after 512 changes, so a few loads make it commit while snapshots are taken.
-WRITE_SCRIPT = """
-const n = arguments[0];
-for (let i = 0; i < 40; i++) { document.cookie = `w${n % 3}_${i}=${n}; max-age=3600; path=/`; }
-for (let i = 0; i < 20; i++) { localStorage.setItem(`w${i}`, String(n).repeat(100)); }
 """
 
 

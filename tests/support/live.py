@@ -13,6 +13,14 @@ from selenium.webdriver.common.by import By
 
 from tests.support.checks import wait_for
 
+# The user's browser at work: run in a page after each load, it sets cookies and localStorage items. Chromium writes
+# its cookie database every 30 s or after 512 changes, so a few loads make it commit while snapshots are taken.
+WRITE_SCRIPT = """
+const n = arguments[0];
+for (let i = 0; i < 40; i++) { document.cookie = `w${n % 3}_${i}=${n}; max-age=3600; path=/`; }
+for (let i = 0; i < 20; i++) { localStorage.setItem(`w${i}`, String(n).repeat(100)); }
+"""
+
 
 class LiveBrowser:
     """A Chromium open on ``user_data_dir`` (never started by the plugin) and a driver session attached to it.
