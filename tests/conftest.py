@@ -29,6 +29,7 @@ from tests.support.browsers import (
     user_data_lock,
 )
 from tests.support.checks import wait_for
+from tests.support.live import LiveBrowser
 
 # The network here is closed: these keep Chromium from trying to reach it at every start.
 QUIET_LIST = list(CLOSED_NETWORK_ARGS)
@@ -111,6 +112,14 @@ def running_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[su
     yield proc
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture
+def driven_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[LiveBrowser]:
+    """The user's own Chromium, open on the signed-in base and driven through its DevTools port (ended by the test)."""
+    browser = LiveBrowser(chromium[0], chromium[1], base_copy, QUIET_LIST)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

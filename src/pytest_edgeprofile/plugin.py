@@ -95,7 +95,7 @@ def _preflight(state: PluginState) -> None:
     """Check base, clone root, browser and driver before any worker starts; one sentence on failure."""
     s = state.settings
     check_clone_root(s.clone_root, s.user_data_dir, s.sources)
-    check_base(s.user_data_dir, s.profile, sources=s.sources, browser=s.browser)
+    check_base(s.user_data_dir, s.profile, sources=s.sources, browser=s.browser, base_in_use=s.base_in_use)
     state.session.locate()
     state.checked = True
 
@@ -115,7 +115,12 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         run_id, worker_id, owner = new_run_id(), SINGLE_PROCESS_ID, os.getpid()
     manager = ProfileManager(
-        settings.user_data_dir, settings.profile, settings.clone_root, run_id, int(owner) if owner else None
+        settings.user_data_dir,
+        settings.profile,
+        settings.clone_root,
+        run_id,
+        int(owner) if owner else None,
+        base_in_use=settings.base_in_use,
     )
     session = WorkerSession(settings, manager, worker_id)
     state = PluginState(settings, manager, session, is_controller=worker_input is None)

@@ -25,6 +25,7 @@ VERIFY_METHODS = ("files", "capabilities", "auth")
 DRIVER_SCOPES = ("test", "worker")
 ISOLATIONS = ("worker", "test")
 ARTIFACTS = ("on-failure", "always", "never")
+BASE_IN_USE = ("refuse", "snapshot")
 # Settings that say which browser profile to use: setting any of them asks for the up-front check.
 ENGAGING = (
     "browser",
@@ -94,6 +95,12 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "artifacts", "choice", "when to save screenshot, page, console and driver logs (default: on-failure)", ARTIFACTS
     ),
+    Spec(
+        "base-in-use",
+        "choice",
+        "a base open in a running browser: refuse it, or snapshot it consistently (default: refuse)",
+        BASE_IN_USE,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -120,6 +127,7 @@ class Settings:
     isolation: str = "worker"
     output: Path = Path("edgeprofile-results")
     artifacts: str = "on-failure"
+    base_in_use: str = "refuse"
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -278,6 +286,7 @@ def _complete(
         isolation=str(values.get("isolation", "worker")),
         output=_as_path(values.get("output")) or cwd / "edgeprofile-results",
         artifacts=str(values.get("artifacts", "on-failure")),
+        base_in_use=str(values.get("base-in-use", "refuse")),
         sources=dict(sources),
     )
 

@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from pytest_edgeprofile.cli.common import in_cli_words, load_settings
 from pytest_edgeprofile.cli.doctor import check_app_bound
 from pytest_edgeprofile.errors import ProfileError
 from pytest_edgeprofile.processes import processes_using
+from pytest_edgeprofile.profile import snapshot
 from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id
@@ -191,6 +193,60 @@ def test_doctor_names_the_browser_that_holds_the_base(
     assert f"holds {base_copy}; close that browser" in fail[0]
     assert done.stderr == "edgeprofile: doctor: 1 check failed (base in use); their FAIL lines say what to do.\n"
     assert running_browser.poll() is None, "doctor must not disturb the user's browser"
+
+
+@pytest.mark.browser
+def test_doctor_says_a_snapshot_would_work_for_the_base_in_use(
+    base_copy: Path, chromium: tuple[Path, Path], tmp_path: Path, running_browser: subprocess.Popen[bytes]
+) -> None:
+    pid = int(os.readlink(base_copy / "SingletonLock").rsplit("-", 1)[1])
+    args = chromium_args(base_copy, chromium, tmp_path / "clones")
+    done = cli("doctor", *args)
+    assert done.returncode == 1  # refused by default: the base in use is the one FAIL
+    assert (
+        "ok  snapshot: --base-in-use snapshot would work: the running browser's cookie database reads "
+        "consistently; databases it keeps locked (history, autofill, saved passwords) are left out of the "
+        "copy"
+    ) in done.stdout.splitlines()
+
+    done = cli("doctor", *args, "--base-in-use", "snapshot")
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout
+    lines = done.stdout.splitlines()
+    assert [
+        line
+        for line in lines
+        if line.startswith(f"ok  base in use: pid {pid} (")
+        and line.endswith(
+            f") holds {base_copy}; base-in-use is 'snapshot' (from --base-in-use), so a run copies it as a consistent "
+            "snapshot while it runs"
+        )
+    ], lines
+    assert running_browser.poll() is None, "doctor must not disturb the user's browser"
+    assert not list(Path(tempfile.gettempdir()).glob("edgeprofile-probe-*")), "the probe's copy was kept"
+
+
+@pytest.mark.browser
+def test_doctor_says_where_a_snapshot_cannot_work(
+    base_copy: Path,
+    chromium: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["doctor", *chromium_args(base_copy, chromium, tmp_path / "clones")]
+    assert main(args) == 0
+    assert (
+        "ok  snapshot: --base-in-use snapshot would work here: a run could copy this base while a browser runs on it"
+    ) in capsys.readouterr().out.splitlines()
+
+    monkeypatch.setattr(snapshot, "sys", type("WindowsSys", (), {"platform": "win32"}))
+    assert main(args) == 0  # not in use: a warning only
+    assert (
+        "warn  snapshot: --base-in-use snapshot would not work: on Windows the running browser opens the cookie "
+        "database exclusively, so no other program can read it until that browser is closed; close the browser "
+        "before each run, or sign in once into a dedicated base with `edgeprofile login URL` and use "
+        "that."
+    ) in capsys.readouterr().out.splitlines()
 
 
 @pytest.mark.skipif(os.name == "nt", reason="on Windows: the stand-in browser is a POSIX shell script")

@@ -92,6 +92,7 @@ def test_specs_cover_the_public_settings() -> None:
         "isolation",
         "output",
         "artifacts",
+        "base-in-use",
     ]
 
 
@@ -135,6 +136,7 @@ def test_choices_of_the_choice_settings() -> None:
         "driver-scope": ("test", "worker"),
         "isolation": ("worker", "test"),
         "artifacts": ("on-failure", "always", "never"),
+        "base-in-use": ("refuse", "snapshot"),
     }
 
 
@@ -146,6 +148,7 @@ PRECEDENCE = [
     ("channel", "channel", "beta", "dev", "canary", "beta", "dev", "canary", "stable"),
     ("profile", "profile", "Profile 2", "Profile 1", "Work", "Profile 2", "Profile 1", "Work", "Default"),
     ("keep", "keep", "always", "on-failure", "always", "always", "on-failure", "always", "never"),
+    ("base-in-use", "base_in_use", "snapshot", "refuse", "snapshot", "snapshot", "refuse", "snapshot", "refuse"),
     ("auth-cookie", "auth_cookie", "sid_cli", "sid_env", "sid_ini", "sid_cli", "sid_env", "sid_ini", None),
     ("headed", "headed", True, "0", "yes", True, False, True, False),
     ("arg", "args", ["--cli"], "--env", ["--ini"], ("--cli",), ("--env",), ("--ini",), ()),
@@ -243,6 +246,7 @@ ONE_VALUE = {
     "isolation": "worker",
     "output": "/out",
     "artifacts": "always",
+    "base-in-use": "snapshot",
 }
 
 

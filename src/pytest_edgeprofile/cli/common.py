@@ -12,7 +12,7 @@ from .. import processes, settings
 from ..settings import SPECS_BY_NAME, Settings
 
 # The plugin's settings the command line takes, under the same names (``--browser`` is ``--edgeprofile-browser``).
-CLI_SETTINGS = ("browser", "channel", "user-data-dir", "profile", "clone-root", "binary", "driver")
+CLI_SETTINGS = ("browser", "channel", "user-data-dir", "profile", "clone-root", "binary", "driver", "base-in-use")
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 _PLUGIN_OPTION = re.compile(r"--edgeprofile-(" + "|".join(map(re.escape, CLI_SETTINGS)) + r")(?![\w-])")
 

@@ -17,8 +17,9 @@ from ..browser.locate import find_binary, find_local_driver
 from ..errors import ProfileError
 from ..profile.base import check_base, check_clone_root
 from ..profile.copying import copy_tree
-from ..profile.layout import LOCAL_STATE, list_profiles, read_json
+from ..profile.layout import LOCAL_STATE, list_profiles, read_json, resolve_profile
 from ..profile.run import ensure_private_dir
+from ..profile.snapshot import probe_snapshot, snapshot_obstacle
 from ..settings import Settings
 from .common import FAIL, OK, WARN, Check, holder_text, in_cli_words, origin
 
@@ -119,15 +120,48 @@ def _profiles_check(root: Path, state: dict[str, Any]) -> Check:
     return Check(OK, "profiles", ", ".join(f"'{p.folder}' ({p.display_name})" for p in found))
 
 
-def check_in_use(user_data_dir: Path) -> Check:
+def check_in_use(user_data_dir: Path, resolved: Settings | None = None) -> Check:
     holder = holder_text(user_data_dir)
     if holder is None:
         return Check(OK, "base in use", f"no running browser holds {user_data_dir}")
+    if resolved is not None and resolved.base_in_use == "snapshot":
+        return Check(
+            OK,
+            "base in use",
+            f"{holder} holds {user_data_dir}; base-in-use is 'snapshot' "
+            f"{origin(resolved, 'base-in-use')}, so a run copies it as a consistent snapshot while it runs",
+        )
     return Check(
         FAIL,
         "base in use",
         f"{holder} holds {user_data_dir}; close that browser (all its windows, "
         "including background apps): a run never copies a profile while it is open.",
+    )
+
+
+def check_snapshot(profile_dir: Path, in_use: bool, base_in_use: str = "refuse") -> Check:
+    """Whether ``--base-in-use snapshot`` would work for this base: tried for real on the cookie database of a base
+    in use (read-only), judged from the platform and the cookies' encryption otherwise."""
+    problem = probe_snapshot(profile_dir) if in_use else snapshot_obstacle(profile_dir)
+    if problem is not None:
+        status = FAIL if in_use and base_in_use == "snapshot" else WARN
+        return Check(
+            status,
+            "snapshot",
+            f"--base-in-use snapshot would not work: {problem}; close the browser "
+            "before each run, or sign in once into a dedicated base with `edgeprofile login URL` and use "
+            "that.",
+        )
+    if in_use:
+        return Check(
+            OK,
+            "snapshot",
+            "--base-in-use snapshot would work: the running browser's cookie database reads "
+            "consistently; databases it keeps locked (history, autofill, saved passwords) are left out of "
+            "the copy",
+        )
+    return Check(
+        OK, "snapshot", "--base-in-use snapshot would work here: a run could copy this base while a browser runs on it"
     )
 
 
@@ -208,7 +242,15 @@ def diagnose(resolved: Settings) -> list[Check]:
     profile_checks, local_state = check_profile(resolved)
     checks += profile_checks
     if resolved.user_data_dir.is_dir():
-        checks.append(check_in_use(resolved.user_data_dir))
+        checks.append(check_in_use(resolved.user_data_dir, resolved))
+        if local_state is not None:
+            try:
+                folder = resolve_profile(resolved.user_data_dir, resolved.profile, local_state).folder
+            except ProfileError:
+                folder = None  # the profile check above has said why
+            if folder is not None:
+                in_use = holder_text(resolved.user_data_dir) is not None
+                checks.append(check_snapshot(resolved.user_data_dir / folder, in_use, resolved.base_in_use))
     if local_state is not None:
         app_bound = check_app_bound(local_state, resolved.user_data_dir, resolved.browser, resolved.channel)
         if app_bound is not None:

@@ -16,6 +16,7 @@ from .. import processes
 from ..errors import CloneError, ProfileCorruptError, ProfileInUseError, ProfileNotFoundError, VerificationError
 from ..verify.checks import CRITICAL_SQLITE, check_sqlite
 from .layout import KEY_FILES, LOCAL_STATE, PREFERENCES, ProfileInfo, read_json, repair_hint, resolve_profile
+from .snapshot import snapshot_obstacle
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,14 @@ def check_base(
     check_in_use: bool = True,
     sources: Mapping[str, str] | None = None,
     browser: str | None = None,
+    base_in_use: str = "refuse",
 ) -> BaseProfile:
     """Check that ``user_data_dir`` is a closed, readable user data dir that holds ``profile``.
 
     ``browser`` (edge, chrome, chromium) only picks the version page the messages point to.
+
+    ``base_in_use`` is the setting of that name: with ``snapshot`` a base open in a running browser passes, unless
+    no snapshot of it can be made (``snapshot.snapshot_obstacle``), which is then the one sentence raised.
     """
     root = user_data_dir
     where = origin(sources, "user-data-dir")
@@ -118,12 +123,26 @@ def check_base(
             profile,
         ) from None
     profile_dir = root / info.folder
+    live = processes.profile_holder(root) if check_in_use and base_in_use == "snapshot" else None
+    if live is not None:
+        # Before the files are read: on Windows the running browser's cookie database cannot even be opened.
+        obstacle = snapshot_obstacle(profile_dir)
+        if obstacle is not None:
+            raise ProfileInUseError(
+                f"the base profile {root} is in use by {live.describe()}, and base-in-use 'snapshot'"
+                f"{origin(sources, 'base-in-use')} cannot copy it: {obstacle}. Close that browser and run again, or "
+                "sign in once into a dedicated base with `edgeprofile login URL` and use that.",
+                root,
+                live.pid,
+                live.program,
+            )
     read_json(profile_dir / PREFERENCES)
     for name in KEY_FILES:
         if (profile_dir / name).exists():
             _check_readable(profile_dir / name)
     for name in CRITICAL_SQLITE:
-        if (profile_dir / name).is_file():
+        # A live database read without its lock may look torn: a snapshot's copy is checked instead.
+        if live is None and (profile_dir / name).is_file():
             try:
                 check_sqlite(profile_dir / name)
             except VerificationError as exc:
@@ -132,7 +151,7 @@ def check_base(
                     "(it repairs or recreates the file) or choose another profile.",
                     profile_dir / name,
                 ) from None
-    if check_in_use:
+    if check_in_use and base_in_use != "snapshot":
         holder = processes.profile_holder(root)
         if holder is not None:
             raise ProfileInUseError(

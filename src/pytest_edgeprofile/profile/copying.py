@@ -36,6 +36,7 @@ class CopyStats:
     links_skipped: list[str] = field(default_factory=list)
     methods: dict[str, int] = field(default_factory=dict)  # how many files each way of copying did
     seconds: float = 0.0
+    left_out: list[str] = field(default_factory=list)  # a snapshot's "path: why" for files it could not copy
 
     @property
     def method(self) -> str:

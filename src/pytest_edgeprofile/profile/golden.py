@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 
 from .. import processes
 from ..errors import CloneError, ProfileError, ProfileInUseError, VerificationError
-from ..verify.checks import verify_files
+from ..verify.checks import CRITICAL_SQLITE, verify_files
 from .base import BaseProfile, check_base, check_clone_root
 from .cleanup import sweep_dead_runs
 from .copying import CopyStats, Include, Progress, copy_tree
@@ -32,6 +32,7 @@ from .layout import (
     trim_local_state,
 )
 from .run import RunFolder, write_private
+from .snapshot import snapshot_tree
 
 GOLDEN_LOCK_TIMEOUT = 600.0
 
@@ -55,9 +56,20 @@ def golden_filter(profile_folder: str) -> Include:
     return include
 
 
-def build_golden(base: BaseProfile, target: Path, progress: Progress | None = None) -> CopyStats:
-    """Copy ``base`` into the new folder ``target`` as a golden copy; ``target`` must not exist."""
-    stats = copy_tree(base.user_data_dir, target, golden_filter(base.profile.folder), progress=progress)
+def build_golden(
+    base: BaseProfile, target: Path, progress: Progress | None = None, *, base_in_use: str = "refuse"
+) -> CopyStats:
+    """Copy ``base`` into the new folder ``target`` as a golden copy; ``target`` must not exist.
+
+    With ``base_in_use="snapshot"`` the copy is a consistent snapshot (``snapshot.py``) that a running browser on
+    the base does not disturb; the cookie database must be in it, other databases may be left out (``left_out``).
+    """
+    include = golden_filter(base.profile.folder)
+    if base_in_use == "snapshot":
+        required = [f"{base.profile.folder}/{name}" for name in CRITICAL_SQLITE]
+        stats = snapshot_tree(base.user_data_dir, target, include, required=required, progress=progress)
+    else:
+        stats = copy_tree(base.user_data_dir, target, include, progress=progress)
     try:
         # Written fresh into the copy: the base's own files are only ever read.
         write_private_json(target / LOCAL_STATE, trim_local_state(base.local_state, base.profile.folder))
@@ -75,10 +87,13 @@ def ensure_golden(
     run: RunFolder,
     timeout: float = GOLDEN_LOCK_TIMEOUT,
     progress: Progress | None = None,
+    *,
+    base_in_use: str = "refuse",
 ) -> CopyStats | None:
     """Make the run's golden copy unless another process already has; returns its stats when made here.
 
-    The base is checked by whichever process builds the copy, inside the lock, right before copying.
+    The base is checked by whichever process builds the copy, inside the lock, right before copying. A base in
+    use is refused (``base_in_use="refuse"``) or copied as a consistent snapshot (``"snapshot"``).
     """
     run.ensure()
     try:
@@ -86,11 +101,11 @@ def ensure_golden(
             if run.golden.is_dir():
                 return None
             check_clone_root(run.clone_root, user_data_dir)
-            base = check_base(user_data_dir, profile)
+            base = check_base(user_data_dir, profile, base_in_use=base_in_use)
             # The first use of the clone root in this run: also clear what runs killed earlier left there.
             sweep_dead_runs(run.clone_root, exclude=run.path)
             building = run.path / f".golden-{secrets.token_hex(4)}"
-            stats = build_golden(base, building, progress)
+            stats = build_golden(base, building, progress, base_in_use=base_in_use)
             try:
                 # Verified once, before any worker clones it: against the base's own Local State and files.
                 verify_files(building, base.profile.folder, base.user_data_dir)
@@ -106,7 +121,8 @@ def ensure_golden(
                     )
                     error.retryable = False  # the base itself is at fault: another clone would fail the same way
                     raise error from None
-            holder = processes.profile_holder(base.user_data_dir)
+            # A snapshot is consistent whoever holds the base; a plain copy is only while nobody does.
+            holder = processes.profile_holder(base.user_data_dir) if base_in_use != "snapshot" else None
             if holder is not None:
                 shutil.rmtree(building, ignore_errors=True)
                 raise ProfileInUseError(

@@ -47,10 +47,18 @@ class ProfileManager:
     """The profiles of one run: golden copy made once under a lock, a clone per worker, removal at the end."""
 
     def __init__(
-        self, user_data_dir: Path, profile: str, clone_root: Path, run_id: str, owner_pid: int | None = None
+        self,
+        user_data_dir: Path,
+        profile: str,
+        clone_root: Path,
+        run_id: str,
+        owner_pid: int | None = None,
+        *,
+        base_in_use: str = "refuse",
     ) -> None:
         self.base_dir = user_data_dir
         self.profile = profile
+        self.base_in_use = base_in_use
         self.run = RunFolder(clone_root, run_id, owner_pid)
 
     def path(self, profile_type: ProfileType, worker_id: str | None = None) -> Path:
@@ -64,7 +72,7 @@ class ProfileManager:
 
     def ensure_golden(self, progress: Progress | None = None) -> CopyStats | None:
         """The golden copy, made by the first process that asks; stats only for the process that made it."""
-        return ensure_golden(self.base_dir, self.profile, self.run, progress=progress)
+        return ensure_golden(self.base_dir, self.profile, self.run, progress=progress, base_in_use=self.base_in_use)
 
     def clone(self, worker_id: str) -> WorkerProfile:
         """A fresh clone of the golden copy for ``worker_id`` (verification is the caller's next step)."""
