@@ -16,7 +16,7 @@ from ..errors import SettingsError
 
 SAME_SITE = ("Strict", "Lax", "None")
 # scheme://host[:port], no path, query, fragment or user name; the host is a name, an IPv4 or a bracketed IPv6.
-_ORIGIN = re.compile(r"^(https?)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?/?$")
+_ORIGIN = re.compile(r"^(https?)://(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::(\d{1,5}))?/?$", re.IGNORECASE)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
