@@ -20,21 +20,26 @@ from .model import LoginState, OriginStorage
 from .tabs import answered_tab, storage_id
 
 
-def inject_cookies(driver: Any, state: LoginState, browser_context_id: str | None = None) -> None:
-    """Every cookie of ``state`` into the browser's default context (or ``browser_context_id``'s)."""
+def inject_cookies(driver: Any, state: LoginState, browser_context_id: str | None = None,
+                   connection: CdpConnection | None = None) -> None:
+    """Every cookie of ``state`` into the browser's default context, through WebDriver's own channel; or into
+    ``browser_context_id``'s, through ``connection`` (a browser-level DevTools connection: only the browser
+    target may name a context)."""
     if not state.cookies:
         return
     cookies = [cookie.to_cdp_param() for cookie in state.cookies]
-    params: dict[str, Any] = {"cookies": cookies}
-    method = "Network.setCookies"
-    if browser_context_id is not None:
-        method = "Storage.setCookies"  # Network.* acts on the default context only
-        params["browserContextId"] = browser_context_id
     try:
-        driver.execute_cdp_cmd(method, params)
-    except Exception as exc:  # the text names a bad cookie by its fields, never by its value
-        raise LoginStateError(f"the browser refused the login state's cookies ({method}: {_first_line(exc)}); "
-                              "only Chromium-based browsers (Edge, Chrome, Chromium) take them.") from None
+        if browser_context_id is None:
+            driver.execute_cdp_cmd("Network.setCookies", {"cookies": cookies})
+        elif connection is None:
+            raise ValueError("a browser context's cookies need a DevTools connection")
+        else:
+            connection.send("Storage.setCookies", {"cookies": cookies, "browserContextId": browser_context_id})
+    except LoginStateError as exc:
+        raise LoginStateError(f"the browser refused the login state's cookies: {exc}") from None
+    except Exception as exc:  # the driver's text names a bad cookie by its fields, never by its value
+        raise LoginStateError(f"the browser refused the login state's cookies ({_first_line(exc)}); only "
+                              "Chromium-based browsers (Edge, Chrome, Chromium) take them.") from None
 
 
 def inject_local_storage(connection: CdpConnection, origins: tuple[OriginStorage, ...],
@@ -48,9 +53,6 @@ def inject_local_storage(connection: CdpConnection, origins: tuple[OriginStorage
             for name, value in storage.items:
                 connection.send("DOMStorage.setDOMStorageItem",
                                 {"storageId": target, "key": name, "value": value}, session)
-            # Read back through the page before the tab closes: the page's writes have then reached the
-            # browser's storage, which every later tab of the origin reads.
-            connection.send("Runtime.evaluate", {"expression": "localStorage.length", "returnByValue": True}, session)
 
 
 def inject_state(driver: Any, state: LoginState, browser_context_id: str | None = None,
@@ -59,12 +61,17 @@ def inject_state(driver: Any, state: LoginState, browser_context_id: str | None 
     a Grid) before it opens the site. ``browser_context_id``: into that browser context instead of the default
     one. ``connection``: an open DevTools connection to reuse (made and closed here when None and needed)."""
     started = time.perf_counter()
-    inject_cookies(driver, state, browser_context_id)
-    if state.item_count:
-        if connection is not None:
-            inject_local_storage(connection, state.origins, browser_context_id, timeout)
-        else:
-            with CdpConnection.for_driver(driver, timeout) as own:
-                inject_local_storage(own, state.origins, browser_context_id, timeout)
+    if connection is None and (state.item_count or (browser_context_id is not None and state.cookies)):
+        with CdpConnection.for_driver(driver, timeout) as own:
+            _inject(driver, state, browser_context_id, own, timeout)
+    else:
+        _inject(driver, state, browser_context_id, connection, timeout)
     get_logger(worker="login-state").info("state_injected", seconds=round(time.perf_counter() - started, 4),
                                           context=browser_context_id is not None, **state.log_fields())
+
+
+def _inject(driver: Any, state: LoginState, browser_context_id: str | None, connection: CdpConnection | None,
+            timeout: float) -> None:
+    inject_cookies(driver, state, browser_context_id, connection)
+    if state.item_count and connection is not None:
+        inject_local_storage(connection, state.origins, browser_context_id, timeout)
