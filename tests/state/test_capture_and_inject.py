@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from pytest_edgeprofile.state.capture import quit_browser
 from pytest_edgeprofile.state.cdp import CdpConnection
 from pytest_edgeprofile.state.tabs import answered_tab
 from tests.conftest import QUIET_LIST
-from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
+from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -186,3 +188,46 @@ def test_the_state_goes_into_one_browser_context_and_no_other(
     assert empty_browser.execute_cdp_cmd("Network.getAllCookies", {})["cookies"] == [], "default context untouched"
     empty_browser.get(f"{login_site.url}/account")
     assert empty_browser.find_elements(By.ID, "login"), "the default context is not signed in"
+
+
+class _ServiceWorkerSite(BaseHTTPRequestHandler):
+    """A page that registers a service worker which answers every request of its pages from the network."""
+
+    seen: list[str]
+    SW = (b"self.addEventListener('install', e => self.skipWaiting());"
+          b"self.addEventListener('activate', e => e.waitUntil(clients.claim()));"
+          b"self.addEventListener('fetch', e => e.respondWith(fetch('/from-worker')));")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        body = self.SW if self.path == "/sw.js" else b"<script>navigator.serviceWorker.register('/sw.js')</script>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/javascript" if self.path == "/sw.js" else "text/html")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_service_worker_of_the_origin_cannot_reach_the_network_from_the_answered_tab(
+    empty_browser: webdriver.Chrome,
+) -> None:
+    seen: list[str] = []
+    handler = type("Handler", (_ServiceWorkerSite,), {"seen": seen})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    controlled = "return !!navigator.serviceWorker.controller"
+    try:
+        empty_browser.get(f"{url}/page")
+        assert wait_for(lambda: empty_browser.refresh() or empty_browser.execute_script(controlled), 20)
+        assert "/from-worker" in seen, "the worker answers the origin's pages from the network"
+        seen.clear()
+        with CdpConnection.for_driver(empty_browser) as connection, answered_tab(connection, url) as session:
+            in_tab = connection.send("Runtime.evaluate", {"expression": "!!navigator.serviceWorker.controller",
+                                                          "returnByValue": True}, session)["result"]["value"]
+        assert in_tab is False and seen == []
+    finally:
+        server.shutdown()
+        server.server_close()

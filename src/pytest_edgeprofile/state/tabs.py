@@ -49,6 +49,10 @@ def answered_tab(connection: CdpConnection, origin: str, browser_context_id: str
         connection.on("Fetch.requestPaused", session, answer)
         try:
             connection.send("Page.enable", {}, session)
+            # A service worker the profile registered for the origin would answer the page itself, and may fetch
+            # from the network: the tab bypasses it, so its requests meet the interception below.
+            connection.send("Network.enable", {}, session)
+            connection.send("Network.setBypassServiceWorker", {"bypass": True}, session)
             connection.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}, session)
             navigated = connection.send("Page.navigate", {"url": page_url}, session, timeout)
             if navigated.get("errorText"):
