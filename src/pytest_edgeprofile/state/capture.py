@@ -25,7 +25,7 @@ from ..profile.clone import forget_open_tabs, make_clone
 from ..profile.golden import ensure_golden
 from ..profile.layout import needs_keyring, resolve_profile
 from ..profile.run import RunFolder, new_run_id
-from .cdp import DEFAULT_TIMEOUT, CdpConnection
+from .cdp import DEFAULT_TIMEOUT, CdpConnection, first_line
 from .model import Cookie, LoginState, OriginStorage
 from .tabs import answered_tab, storage_id
 
@@ -50,7 +50,7 @@ def read_cookies(driver: Any, browser_context_id: str | None = None) -> tuple[Co
     try:
         answer = driver.execute_cdp_cmd("Storage.getCookies", params)
     except Exception as exc:  # a WebDriverException, or a driver without CDP (not Chromium)
-        raise LoginStateError(f"the browser did not give its cookies (Storage.getCookies: {_first_line(exc)}); "
+        raise LoginStateError(f"the browser did not give its cookies (Storage.getCookies: {first_line(exc)}); "
                               "only Chromium-based browsers (Edge, Chrome, Chromium) can.") from None
     return tuple(Cookie.from_cdp(item) for item in answer.get("cookies", ()))
 
@@ -136,8 +136,3 @@ def capture_from_base(user_data_dir: Path, profile: str, clone_root: Path, launc
         return capture_from_golden(run, profile, launch, origins, timeout=timeout)
     finally:
         remove_run(run.path)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = (getattr(exc, "msg", None) or str(exc)).strip()
-    return text.splitlines()[0] if text else exc.__class__.__name__

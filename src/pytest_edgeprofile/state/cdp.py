@@ -24,6 +24,12 @@ MAX_QUEUED_EVENTS = 1000  # events nobody waits for are dropped beyond this
 Handler = Callable[[dict[str, Any], "str | None"], None]
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's text (a WebDriver error's message, without its stack trace)."""
+    text = (getattr(exc, "msg", None) or str(exc)).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
 def endpoint_for(capabilities: Mapping[str, Any]) -> str:
     """The browser-level DevTools websocket URL of a WebDriver session: the Grid's ``se:cdp`` when the session
     runs on a Grid, else the local browser's, found from its ``debuggerAddress``."""

@@ -14,8 +14,7 @@ from typing import Any
 
 from ..errors import LoginStateError
 from ..log import get_logger
-from .capture import _first_line
-from .cdp import DEFAULT_TIMEOUT, CdpConnection
+from .cdp import DEFAULT_TIMEOUT, CdpConnection, first_line
 from .model import LoginState, OriginStorage
 from .tabs import answered_tab, storage_id
 
@@ -27,18 +26,18 @@ def inject_cookies(driver: Any, state: LoginState, browser_context_id: str | Non
     target may name a context)."""
     if not state.cookies:
         return
+    if browser_context_id is not None and connection is None:
+        raise ValueError("a browser context's cookies need a browser-level DevTools connection")
     cookies = [cookie.to_cdp_param() for cookie in state.cookies]
     try:
-        if browser_context_id is None:
+        if browser_context_id is None or connection is None:
             driver.execute_cdp_cmd("Network.setCookies", {"cookies": cookies})
-        elif connection is None:
-            raise ValueError("a browser context's cookies need a DevTools connection")
         else:
             connection.send("Storage.setCookies", {"cookies": cookies, "browserContextId": browser_context_id})
     except LoginStateError as exc:
         raise LoginStateError(f"the browser refused the login state's cookies: {exc}") from None
     except Exception as exc:  # the driver's text names a bad cookie by its fields, never by its value
-        raise LoginStateError(f"the browser refused the login state's cookies ({_first_line(exc)}); only "
+        raise LoginStateError(f"the browser refused the login state's cookies ({first_line(exc)}); only "
                               "Chromium-based browsers (Edge, Chrome, Chromium) take them.") from None
 
 
