@@ -234,9 +234,9 @@ def test_a_service_worker_of_the_origin_cannot_reach_the_network_from_the_answer
 
 
 def test_a_browser_that_cannot_start_leaves_no_copy_behind(base_profile: Path, tmp_path: Path, launch: Launch) -> None:
-    from pytest_edgeprofile.errors import BrowserNotFoundError
+    from pytest_edgeprofile.errors import BrowserStartError
 
     broken = Launch(launch.browser, launch.binary, tmp_path / "no-driver", launch.extra_args)
-    with pytest.raises(BrowserNotFoundError, match=r"^the driver .*no-driver cannot be started"):
+    with pytest.raises(BrowserStartError, match=r"^chromium did not start on the clone .* with driver .*no-driver: "):
         capture_from_base(base_profile, "Default", tmp_path / "clones", broken)
     assert list((tmp_path / "clones").iterdir()) == [], "the golden copy and the clone are removed"
