@@ -82,3 +82,7 @@ class VerificationError(ProfileError):
         self.check = check
         self.critical = critical  # False: the clone still works (a warning), e.g. a damaged autofill database
         self.retryable = True  # a worker's clone that fails a check is re-cloned and checked again
+
+
+class LoginStateError(ProfileError):
+    """Reading a profile's login state (cookies, localStorage) or writing it into a browser failed."""

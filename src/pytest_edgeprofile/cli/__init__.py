@@ -1,4 +1,5 @@
-"""The ``edgeprofile`` command (also ``python -m pytest_edgeprofile``): ``doctor``, ``list``, ``clean``, ``login URL``.
+"""The ``edgeprofile`` command (also ``python -m pytest_edgeprofile``): ``doctor``, ``list``, ``clean``, ``login URL``,
+``export-state``.
 
 Its options are the plugin's settings under the same names (``--browser`` is ``--edgeprofile-browser``) and are
 resolved the same way, with the ``PYTEST_EDGEPROFILE_*`` environment variables and the same defaults. It does not
@@ -18,14 +19,16 @@ from pathlib import Path
 from .. import __version__
 from ..errors import ProfileError, SettingsError
 from ..settings import SPECS_BY_NAME
-from . import clean, doctor, listing, login
-from .common import CLI_SETTINGS, in_cli_words, load_settings
+from ..state import FORMATS
+from . import clean, doctor, export_state, listing, login
+from .common import CLI_SETTINGS, COMMAND_SETTINGS, in_cli_words, load_settings
 
 COMMANDS = {
     "doctor": "check that the browser, its driver, the base profile and the clone root are ready for a run",
     "list": "list the profiles of the user data dir with their sizes and what a clone would copy",
     "clean": "remove the clones and golden copies that finished or killed runs left under the clone root",
     "login": "make a new, dedicated base profile: sign in once in a browser on a new user data dir",
+    "export-state": "write the profile's login (cookies, localStorage) to a file Playwright's storage_state takes",
 }
 
 
@@ -55,6 +58,34 @@ def build_parser() -> argparse.ArgumentParser:
                 default=False,
                 help="run the browser headless (for tests and CI; no one can sign in by hand)",
             )
+        if name == "export-state":
+            command.add_argument(
+                "-o",
+                dest="state_file",
+                metavar="FILE",
+                required=True,
+                type=Path,
+                help="the file to write (mode 0600: it holds credentials)",
+            )
+            command.add_argument(
+                "--origin",
+                dest="origins",
+                metavar="URL",
+                action="append",
+                default=[],
+                help="an origin (scheme://host[:port]) whose localStorage to include, repeatable; "
+                "auth-url's origin is always included",
+            )
+            command.add_argument(
+                "--format",
+                dest="state_format",
+                choices=FORMATS,
+                default="playwright",
+                help="playwright: Playwright's storage state (default); cdp: Network.setCookies "
+                "parameters and localStorage by origin",
+            )
+            for setting in COMMAND_SETTINGS[name]:
+                command.add_argument(f"--{setting}", metavar="URL", help=SPECS_BY_NAME[setting].help)
     return parser
 
 
@@ -74,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return listing.run(resolved, out)
         if args.command == "clean":
             return clean.run(resolved, out)
+        if args.command == "export-state":
+            return export_state.run(
+                resolved, origins=args.origins, fmt=args.state_format, output=Path.cwd() / args.state_file, out=out
+            )
         return login.run(
             resolved, args.url, headless=args.headless, out=out, stdin=sys.stdin, env=os.environ, home=Path.home()
         )

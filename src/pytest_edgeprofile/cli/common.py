@@ -13,8 +13,11 @@ from ..settings import SPECS_BY_NAME, Settings
 
 # The plugin's settings the command line takes, under the same names (``--browser`` is ``--edgeprofile-browser``).
 CLI_SETTINGS = ("browser", "channel", "user-data-dir", "profile", "clone-root", "binary", "driver", "base-in-use")
+# Settings only some commands take, under the same names: export-state reads auth-url's origin.
+COMMAND_SETTINGS = {"export-state": ("auth-url",)}
+_ALL_CLI_SETTINGS = CLI_SETTINGS + tuple(name for names in COMMAND_SETTINGS.values() for name in names)
 OK, WARN, FAIL = "ok", "warn", "FAIL"
-_PLUGIN_OPTION = re.compile(r"--edgeprofile-(" + "|".join(map(re.escape, CLI_SETTINGS)) + r")(?![\w-])")
+_PLUGIN_OPTION = re.compile(r"--edgeprofile-(" + "|".join(map(re.escape, _ALL_CLI_SETTINGS)) + r")(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ def load_settings(
     """Resolve the command's options like the plugin does: CLI > env PYTEST_EDGEPROFILE_* > default (no ini)."""
     cli = {
         SPECS_BY_NAME[name].dest: given[name.replace("-", "_")]
-        for name in CLI_SETTINGS
+        for name in _ALL_CLI_SETTINGS
         if given.get(name.replace("-", "_")) is not None
     }
     return settings.resolve(cli=cli, env=os.environ if env is None else env, ini={}, cwd=cwd or Path.cwd())

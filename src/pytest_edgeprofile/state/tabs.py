@@ -1,0 +1,85 @@
+"""A tab showing a page of an origin that no server sent: the browser answers its request itself.
+
+localStorage can only be read or written through a page of its origin (``DOMStorage`` finds the storage through
+the tab's frame). The tab intercepts every request it makes (``Fetch.enable``): the one for the origin's page is
+answered with an empty page (``Fetch.fulfillRequest``), any other fails, so no request leaves the browser.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import LoginStateError
+from .cdp import CdpConnection
+
+EMPTY_PAGE = base64.b64encode(b"<!doctype html><html><head><title></title></head><body></body></html>").decode()
+PAGE_HEADERS = [
+    {"name": "Content-Type", "value": "text/html; charset=utf-8"},
+    {"name": "Cache-Control", "value": "no-store"},
+]
+
+
+@contextmanager
+def answered_tab(
+    connection: CdpConnection, origin: str, browser_context_id: str | None = None, timeout: float | None = None
+) -> Iterator[str]:
+    """A new background tab on ``origin``'s page, answered locally; yields its CDP session id, closed after.
+
+    ``browser_context_id``: open it in that browser context (a WebDriver BiDi user context's id is one),
+    so it reaches that context's storage; None for the browser's default one (the profile's).
+    """
+    params: dict[str, Any] = {"url": "about:blank", "background": True}
+    if browser_context_id is not None:
+        params["browserContextId"] = browser_context_id
+    target_id = str(connection.send("Target.createTarget", params)["targetId"])
+    try:
+        session = str(connection.send("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"])
+        page_url = origin + "/"
+
+        def answer(event: dict[str, Any], _session: str | None) -> None:
+            request_id = event["requestId"]
+            if event.get("request", {}).get("url") == page_url:
+                connection.notify(
+                    "Fetch.fulfillRequest",
+                    {"requestId": request_id, "responseCode": 200, "responseHeaders": PAGE_HEADERS, "body": EMPTY_PAGE},
+                    session,
+                )
+            else:  # favicon, prefetch, anything else: never reaches the network either
+                connection.notify(
+                    "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, session
+                )
+
+        connection.on("Fetch.requestPaused", session, answer)
+        try:
+            connection.send("Page.enable", {}, session)
+            # A service worker the profile registered for the origin would answer the page itself, and may fetch
+            # from the network: the tab bypasses it, so its requests meet the interception below.
+            connection.send("Network.enable", {}, session)
+            connection.send("Network.setBypassServiceWorker", {"bypass": True}, session)
+            connection.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}, session)
+            navigated = connection.send("Page.navigate", {"url": page_url}, session, timeout)
+            if navigated.get("errorText"):
+                raise LoginStateError(
+                    f"a local page of {origin} could not be opened ({navigated['errorText']}), so "
+                    "its localStorage cannot be reached."
+                )
+            connection.wait_for("Page.loadEventFired", session, timeout)
+            yield session
+        finally:
+            connection.on("Fetch.requestPaused", session, None)
+    finally:
+        connection.send("Target.closeTarget", {"targetId": target_id})
+
+
+def storage_id(connection: CdpConnection, session: str, origin: str) -> dict[str, Any]:
+    """The ``DOMStorage.StorageId`` of the tab's localStorage: by storage key where the browser has them
+    (Chromium 108+), else by security origin."""
+    try:
+        frame = connection.send("Page.getFrameTree", {}, session)["frameTree"]["frame"]["id"]
+        key = connection.send("Storage.getStorageKeyForFrame", {"frameId": frame}, session)["storageKey"]
+    except (LoginStateError, KeyError, TypeError):
+        return {"securityOrigin": origin, "isLocalStorage": True}
+    return {"storageKey": key, "isLocalStorage": True}
