@@ -93,8 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
             return USERNAME
         return None
 
-    def _send(self, status: int, body: str = "", headers: dict[str, str] | None = None,
-              cookies: tuple[str, ...] = ()) -> None:
+    def _send(
+        self, status: int, body: str = "", headers: dict[str, str] | None = None, cookies: tuple[str, ...] = ()
+    ) -> None:
         data = body.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -142,10 +143,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.logins += 1
             # A session cookie (no expiry): the hardest kind to keep across a profile copy.
             cookie = f"{SESSION_COOKIE}={token_for(USERNAME, self.server.secret)}; Path=/; HttpOnly; SameSite=Lax"
-            self._send(303, headers={"Location": WELCOME, "Set-Cookie": cookie}, cookies=(
-                f"{THEME_COOKIE}=dark; Path=/; Max-Age=31536000; SameSite=Strict",
-                f"{DEVICE_COOKIE}=device-{token_for('device', self.server.secret)[:16]}; Path=/; Secure; SameSite=None",
-            ))
+            self._send(
+                303,
+                headers={"Location": WELCOME, "Set-Cookie": cookie},
+                cookies=(
+                    f"{THEME_COOKIE}=dark; Path=/; Max-Age=31536000; SameSite=Strict",
+                    f"{DEVICE_COOKIE}=device-{token_for('device', self.server.secret)[:16]}; Path=/; Secure; SameSite=None",
+                ),
+            )
         else:
             self._send(401, PAGE.format(title="Sign in", body='<p id="error">Wrong user or password</p>' + LOGIN_FORM))
 
