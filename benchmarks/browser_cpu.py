@@ -5,10 +5,10 @@
 On a machine whose cores are all busy (`-n 6` on two cores), wall time is total CPU divided by the cores, so the
 CPU one browser burns is what a parallel run pays for it. Variants, one browser each per round:
 - bare: an empty profile, as `webdriver.Chrome()` starts it (the driver opens `data:,`);
-- clone: the plugin's options on a fresh clone of a logged-in profile, given the run's blank session (it opens
+- clone: the plugin's options on a fresh clone of a logged-in profile, given the run's blank tab (it opens
   one about:blank tab);
-- clone on the new tab page: the same without the blank session (what a browser opens with nothing to restore);
-- clone without the flag: blank session, without `--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup`.
+- clone on the new tab page: the same without the blank tab (what a browser opens with nothing to restore);
+- clone without the flag: blank tab, without `--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from demo.baseprofile import CLOSED_NETWORK_ARGS, QUIET_ARGS, find_chromium, mak
 from demo.site import LoginSite
 from pytest_edgeprofile.browser.launch import leave_one_blank_tab
 from pytest_edgeprofile.browser.options import UNSEEN_UI_FEATURES, build_options, running_as_root_on_linux
-from pytest_edgeprofile.profile import blank_session
+from pytest_edgeprofile.profile import saved_tabs
 from pytest_edgeprofile.profile.clone import make_clone
 from pytest_edgeprofile.profile.golden import ensure_golden
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id
@@ -80,10 +80,10 @@ def main() -> None:
             if not flag:
                 options.arguments.remove(UNSEEN_UI_FEATURES)
             if blank:
-                blank_session.give(clone / "Default", run)
+                saved_tabs.give(clone / "Default", run)
             return options
 
-        # The run's blank session, made as the plugin's controller makes it.
+        # The run's blank tab, made as the plugin's controller makes it.
         probe = webdriver.Chrome(
             options=clone_options(blank=False, worker="probe"), service=webdriver.ChromeService(driver_path)
         )
@@ -91,7 +91,7 @@ def main() -> None:
             leave_one_blank_tab(probe)
         finally:
             probe.quit()
-        blank_session.publish(run.worker("probe") / "Default", run)
+        saved_tabs.publish(run.worker("probe") / "Default", run)
         variants = {
             "bare": lambda: bare_options(binary),
             "clone": lambda: clone_options(),

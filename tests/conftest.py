@@ -68,7 +68,7 @@ def browser_under_test() -> BrowserUnderTest:
 @pytest.fixture(scope="session")
 def chromium(browser_under_test: BrowserUnderTest) -> tuple[Path, Path]:
     """(binary, driver) of the browser under test: Chromium and chromedriver unless EDGEPROFILE_TEST_BROWSER says."""
-    return browser_under_test.binary, browser_under_test.driver
+    return browser_under_test.binary, browser_under_test.driver_path
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +89,7 @@ def base_profile(
         root,
         login_site.url,
         binary=str(browser_under_test.binary),
-        driver=str(browser_under_test.driver),
+        driver=str(browser_under_test.driver_path),
         browser=browser_under_test.kind,
     )
 

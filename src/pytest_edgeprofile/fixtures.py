@@ -7,6 +7,7 @@ by the same name) and ``edge_driver`` will use the result.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 from selenium.webdriver.chromium.options import ChromiumOptions
@@ -14,44 +15,61 @@ from selenium.webdriver.chromium.webdriver import ChromiumDriver
 
 from .errors import ProfileError
 from .profile.manager import WorkerProfile
-from .session import WorkerSession
+from .worker import FIXTURE_NAMES, Worker
 
-FIXTURE_NAMES = ("edge_driver", "edge_options", "edge_profile")
-SESSION: pytest.StashKey[WorkerSession] = pytest.StashKey()
+WORKER: pytest.StashKey[Worker] = pytest.StashKey()
+
+__all__ = ["FIXTURE_NAMES", "WORKER", "edge_driver", "edge_options", "edge_profile"]
 
 
-def _session(request: pytest.FixtureRequest) -> WorkerSession:
-    return request.config.stash[SESSION]
+def _worker(request: pytest.FixtureRequest) -> Worker:
+    return request.config.stash[WORKER]
+
+
+def _fail(exc: ProfileError) -> NoReturn:
+    pytest.fail(f"pytest-edgeprofile: {exc}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def edge_profile(request: pytest.FixtureRequest) -> WorkerProfile:
-    """This worker's verified clone of the base profile (path, profile folder, verification, metrics)."""
+def edge_profile(request: pytest.FixtureRequest) -> Iterator[WorkerProfile]:
+    """This worker's verified clone of the base profile (path, profile folder, verification, metrics); at the end
+    of the session no browser of this worker is left running."""
+    owner = _worker(request).owner
     try:
-        return _session(request).prepare()
+        profile = owner.prepare()
     except ProfileError as exc:
-        message = f"pytest-edgeprofile: {exc}"
-    pytest.fail(message, pytrace=False)  # outside the except: no "During handling of ..." second copy
+        error = exc
+    else:
+        yield profile
+        owner.close()
+        return
+    _fail(error)  # outside the except: no "During handling of ..." second copy
 
 
 @pytest.fixture
 def edge_options(request: pytest.FixtureRequest, edge_profile: WorkerProfile) -> ChromiumOptions:
     """The browser options ``edge_driver`` will use; override or extend them in a conftest."""
-    return _session(request).options(edge_profile)
+    return _worker(request).owner.options(edge_profile)
 
 
 @pytest.fixture
 def edge_driver(
     request: pytest.FixtureRequest, edge_profile: WorkerProfile, edge_options: ChromiumOptions
 ) -> Iterator[ChromiumDriver]:
-    """A Selenium WebDriver on this worker's clone: new per test, or per worker (reset between tests)."""
-    session = _session(request)
+    """A Selenium WebDriver on this worker's clone: new per test, or per worker (reset between tests). The first
+    test gets the browser that passed verification when it wants the same options. After a failed test its
+    screenshot, page and logs are saved (``artifacts``) before the browser is released."""
+    worker = _worker(request)
+    owner = worker.owner
     try:
-        driver = session.acquire(edge_options, edge_profile)
+        driver = owner.scope.acquire(edge_options, edge_profile, owner.take_warm(edge_options))
     except ProfileError as exc:
-        message = f"pytest-edgeprofile: {exc}"
+        error = exc
     else:
         yield driver
-        session.release(driver, edge_profile)
+        try:
+            worker.save_artifacts(request.node, driver)
+        finally:
+            owner.scope.release(driver, edge_profile)
         return
-    pytest.fail(message, pytrace=False)
+    _fail(error)

@@ -5,56 +5,23 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .profile.manager import WorkerProfile
+from .metrics import cell, columns
 from .profile.run import write_private
 
-COLUMNS = (
-    ("worker", "worker"),
-    ("clone s", "clone_seconds"),
-    ("files", "clone_files"),
-    ("MB", "clone_bytes"),
-    ("how", "clone_method"),
-    ("files s", "verify_files_seconds"),
-    ("caps s", "verify_capabilities_seconds"),
-    ("auth s", "verify_auth_seconds"),
-    ("starts", "browser_starts"),
-    ("blank", "blank_starts"),
-    ("deaths", "browser_deaths"),
-    ("reclones", "reclones"),
-    ("restores", "restores"),
-    ("verified", "status"),  # the clone's verification, not the tests' outcome
-)
+if TYPE_CHECKING:
+    from .coordinator import Cleanup
 
-
-def worker_report(worker_id: str, profile: WorkerProfile | None, failure: str | None) -> dict[str, Any]:
-    """What a worker sends the controller at its end (plain data: it crosses xdist's channel)."""
-    report: dict[str, Any] = {"worker": worker_id, "failure": failure}
-    if profile is not None:
-        report.update(
-            clone=str(profile.user_data_dir),
-            verification=profile.verification.as_report(),
-            status=profile.verification.status.value,
-            metrics=dict(profile.metrics),
-        )
-    return report
+COLUMNS = columns()  # (title, key): the worker, each metric field with a column title, the verification
 
 
 def _cell(report: Mapping[str, Any], key: str) -> str:
-    metrics = report.get("metrics") or {}
     if key == "worker":
         return str(report["worker"])
-    if key == "status":
+    if key == "status":  # the clone's verification, not the tests' outcome
         return "FAILED" if report.get("failure") else str(report.get("status", ""))
-    value = metrics.get(key)
-    if value is None:
-        return "-"
-    if key.endswith("_bytes"):
-        return f"{float(value) / 1e6:.1f}"
-    if key.endswith("_seconds"):
-        return f"{float(value):.2f}"
-    return str(value)
+    return cell(report.get("metrics") or {}, key)
 
 
 def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -75,7 +42,7 @@ def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
         return lines
     rows = [[title for title, _key in COLUMNS]] + [[_cell(r, key) for _title, key in COLUMNS] for r in ordered]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines += ["  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     for report in ordered:
         if report.get("failure"):
             lines.append(f"{report['worker']}: {report['failure']}")
@@ -83,6 +50,20 @@ def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
             if result.get("status") == "degraded":
                 lines.append(f"{report['worker']}: WARNING: the {method} check degraded: {result.get('reason')}")
     return lines
+
+
+def clones_lines(cleanup: Cleanup, reports: Sequence[Mapping[str, Any]], keep: str) -> list[str]:
+    """What the end of the run did with the clones the test processes reported (a crashed worker's clone is
+    removed but not counted)."""
+    count = sum(1 for report in reports if report.get("clone"))
+    if cleanup.kept:
+        return [f"clones: {count} kept in {cleanup.path} (keep {keep}); browsers left running: {cleanup.browsers_left}"]
+    if cleanup.removal is not None and cleanup.removal.removed:
+        return [
+            f"clones: {count} made, removed with the golden copy and {cleanup.path} "
+            f"({len(cleanup.removal.ended_pids)} processes ended); browsers left running: {cleanup.browsers_left}"
+        ]
+    return []
 
 
 def write_json(path: Path, run_id: str, reports: Sequence[Mapping[str, Any]]) -> None:

@@ -18,7 +18,7 @@ class RetryConfig:
     max_backoff: float = 2.0
     verify_timeout: float = 60.0  # page loads during verification
     cleanup_timeout: float = 5.0  # for a browser to exit before it is killed
-    blank_session_timeout: float = 20.0  # a worker waits this long for the run's blank session, then goes without
+    blank_tab_timeout: float = 20.0  # a worker waits this long for the run's blank tab, then goes without
     breaker_threshold: int = 2  # tests in a row whose browser could not start before the breaker opens
 
     def retrying(self) -> Retrying:

@@ -114,7 +114,7 @@ class Settings:
     user_data_dir: Path = Path()
     profile: str = "Default"
     binary: Path | None = None
-    driver: Path | None = None
+    driver_path: Path | None = None  # the driver executable (setting "driver")
     headed: bool = False
     args: tuple[str, ...] = ()
     clone_root: Path = Path()
@@ -138,6 +138,10 @@ class Settings:
         ``PYTEST_EDGEPROFILE_CLONE_ROOT`` does not make every unrelated pytest run look for a browser profile.
         """
         return any(self.sources.get(name, "default") != "default" for name in ENGAGING)
+
+    def value(self, name: str) -> object:
+        """The value of the setting ``name`` (``driver`` is the attribute ``driver_path``)."""
+        return getattr(self, "driver_path" if name == "driver" else name.replace("-", "_"))
 
     def source(self, name: str) -> str:
         return self.sources.get(name, "default")
@@ -251,29 +255,15 @@ def _complete(
 
     _check_auth_url(values, sources)
     verify = _verify_methods(values, sources)
-    profile = str(values.get("profile", "Default"))
-    if not profile or profile in (".", "..") or "/" in profile or "\\" in profile:
-        raise SettingsError(
-            f"profile is {profile!r} (from {sources['profile']}); give a profile folder name such as "
-            "'Default' or 'Profile 1', or a display name from Local State, not a path.",
-            "profile",
-            sources["profile"],
-        )
-    if values.get("isolation") == "test" and values.get("driver-scope") == "worker":
-        raise SettingsError(
-            f"isolation 'test' (from {sources['isolation']}) restores the clone before each test, which needs a "
-            f"new browser per test, but driver-scope is 'worker' (from {sources['driver-scope']}); use "
-            "driver-scope 'test' with it.",
-            "isolation",
-            sources["isolation"],
-        )
+    profile = _profile_name(values, sources)
+    _check_scope(values, sources)
     return Settings(
         browser=browser,
         channel=channel,
         user_data_dir=_as_path(values.get("user-data-dir")) or Path(default_dir),
         profile=profile,
         binary=_as_path(values.get("binary")),
-        driver=_as_path(values.get("driver")),
+        driver_path=_as_path(values.get("driver")),
         headed=bool(values.get("headed", False)),
         args=tuple(values.get("arg", ())),  # type: ignore[arg-type]
         clone_root=_as_path(values.get("clone-root")) or clone_root_default(),
@@ -289,6 +279,29 @@ def _complete(
         base_in_use=str(values.get("base-in-use", "refuse")),
         sources=dict(sources),
     )
+
+
+def _profile_name(values: Mapping[str, object], sources: Mapping[str, str]) -> str:
+    profile = str(values.get("profile", "Default"))
+    if not profile or profile in (".", "..") or "/" in profile or "\\" in profile:
+        raise SettingsError(
+            f"profile is {profile!r} (from {sources['profile']}); give a profile folder name such as "
+            "'Default' or 'Profile 1', or a display name from Local State, not a path.",
+            "profile",
+            sources["profile"],
+        )
+    return profile
+
+
+def _check_scope(values: Mapping[str, object], sources: Mapping[str, str]) -> None:
+    if values.get("isolation") == "test" and values.get("driver-scope") == "worker":
+        raise SettingsError(
+            f"isolation 'test' (from {sources['isolation']}) restores the clone before each test, which needs a "
+            f"new browser per test, but driver-scope is 'worker' (from {sources['driver-scope']}); use "
+            "driver-scope 'test' with it.",
+            "isolation",
+            sources["isolation"],
+        )
 
 
 def _check_auth_url(values: Mapping[str, object], sources: Mapping[str, str]) -> None:

@@ -109,10 +109,10 @@ def test_a_worker_whose_browser_keeps_failing_opens_its_breaker_and_fails_the_re
     counter = tmp_path / "starts"
     flaky = tmp_path / "flaky-chromium"
     # Starts twice (the verification browser, which the first test then uses, and the second test's), then never.
-    # The controller's blank-session browser (on its own throwaway clone) is let through uncounted.
+    # The controller's blank-tab browser (on its own throwaway clone) is let through uncounted.
     flaky.write_text(
         "#!/bin/sh\n"
-        f'case "$*" in *{os.sep}blank-session*) exec "{chromium[0]}" "$@";; esac\n'
+        f'case "$*" in *{os.sep}blank-tab*) exec "{chromium[0]}" "$@";; esac\n'
         f'n=$(( $(cat "{counter}" 2>/dev/null || echo 0) + 1 )); echo $n > "{counter}"\n'
         f'[ "$n" -le 2 ] || exit 1\nexec "{chromium[0]}" "$@"\n'
     )

@@ -73,7 +73,7 @@ def test_driver_scope_worker_shares_one_browser_per_worker_resets_it_and_replace
 NEW_BROWSER = """
 @pytest.fixture
 def edge_options(edge_options):
-    edge_options.add_argument("--window-size=1234,777")  # not seen by the browser that made the blank session
+    edge_options.add_argument("--window-size=1234,777")  # not seen by the browser that made the blank tab
     return edge_options
 
 
@@ -117,7 +117,7 @@ def test_a_tests_browser_opens_one_blank_tab_and_none_of_the_pages_the_previous_
     assert records["a"]["session"] != records["b"]["session"]
     assert records["b"]["handles"] == 1
     assert not [url for url in records["b"]["pages"] if "left-open-by" in url], records["b"]["pages"]
-    # Browsers restore the run's blank session instead: one about:blank tab, not the new tab page (which costs a
+    # Browsers restore the run's blank tab instead: one about:blank tab, not the new tab page (which costs a
     # third of a browser's start-up CPU), and nothing to go back to. An xdist worker waits for the controller to
     # make it; one process starts its first browser alongside instead, so only its later browsers are sure of it.
     starts = ("a-start", "b") if xdist else ("b",)

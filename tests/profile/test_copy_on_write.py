@@ -74,6 +74,7 @@ def test_worker_clones_on_a_reflink_clone_root_are_reflinks_of_the_golden_copy(
     before = tree_digest(daily_base)
     manager = ProfileManager(daily_base, "Default", xfs_volume / "clones", new_run_id())
     try:
+        manager.ensure_golden()
         first, second = manager.clone("gw0"), manager.clone("gw1")
         # The base lives on another filesystem, so the golden copy is a real copy; clones of it are reflinks.
         assert first.metrics["clone_method"] == second.metrics["clone_method"] == "reflink"

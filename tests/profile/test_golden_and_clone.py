@@ -94,6 +94,7 @@ def test_worker_clones_are_distinct_complete_copies_and_the_base_never_changes(
 ) -> None:
     before = tree_digest(daily_base)
     manager = ProfileManager(daily_base, "Default", tmp_path / "clones", new_run_id())
+    manager.ensure_golden()
     first, second = manager.clone("gw0"), manager.clone("gw1")
 
     assert first.user_data_dir == manager.path(ProfileType.WORKER, "gw0") != second.user_data_dir

@@ -85,7 +85,7 @@ def test_every_cookie_and_flag_matches_what_the_browser_reports_on_a_clone(
     options = build_options(
         "chromium", launch.binary, clone.user_data_dir, clone.profile_directory, extra_args=launch.extra_args
     )
-    browser = start_browser("chromium", options, launch.driver, manager.run.path)
+    browser = start_browser("chromium", options, launch.driver_path, manager.run.path)
     try:
         reported = browser.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]
     finally:

@@ -42,10 +42,10 @@ class BrowserUnderTest:
 
     kind: str
     binary: Path
-    driver: Path
+    driver_path: Path
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.binary} with {self.driver}"
+        return f"{self.kind}: {self.binary} with {self.driver_path}"
 
 
 def plugin_args(base: Path | str, clone_root: Path | str) -> list[str]:

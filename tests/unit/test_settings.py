@@ -221,7 +221,7 @@ def test_nothing_set_means_every_source_is_default_and_not_explicit() -> None:
     assert set(resolved.sources.values()) == {"default"}
     assert resolved.explicit is False
     assert (resolved.browser, resolved.channel, resolved.profile) == ("edge", "stable", "Default")
-    assert (resolved.binary, resolved.driver, resolved.headed, resolved.args) == (None, None, False, ())
+    assert (resolved.binary, resolved.driver_path, resolved.headed, resolved.args) == (None, None, False, ())
     assert (resolved.keep, resolved.driver_scope, resolved.isolation) == ("never", "test", "worker")
     assert (resolved.auth_url, resolved.auth_cookie, resolved.auth_selector) == (None, None, None)
 
@@ -311,7 +311,7 @@ def test_the_other_modes_are_accepted_from_every_layer(layer: str, name: str, va
     dest, env_key, ini_key = spellings(name)
     key = {"cli": dest, "env": env_key, "ini": ini_key}[layer]
     resolved = run(**{layer: {key: value.upper()}})
-    assert getattr(resolved, name.replace("-", "_")) == value
+    assert resolved.value(name) == value
 
 
 def test_isolation_per_test_with_a_browser_per_worker_is_refused() -> None:
@@ -327,7 +327,7 @@ def test_isolation_per_test_with_a_browser_per_worker_is_refused() -> None:
 def test_modes_given_as_their_default_are_accepted(name: str, value: str) -> None:
     dest, _, _ = spellings(name)
     resolved = run(cli={dest: value})
-    assert getattr(resolved, name.replace("-", "_")) == value
+    assert resolved.value(name) == value
     assert resolved.source(name) == f"--edgeprofile-{name}"
 
 
@@ -478,7 +478,7 @@ def test_unbalanced_quote_in_env_arg_is_a_settings_error() -> None:
 PATH_SETTINGS = [
     ("user-data-dir", "user_data_dir"),
     ("binary", "binary"),
-    ("driver", "driver"),
+    ("driver", "driver_path"),
     ("clone-root", "clone_root"),
     ("output", "output"),
 ]

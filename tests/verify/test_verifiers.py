@@ -91,6 +91,7 @@ class Setup:
 def setup(base_profile: Path, tmp_path: Path, chromium: tuple[Path, Path], login_site: LoginSite) -> Iterator[Setup]:
     manager = ProfileManager(base_profile, "Default", tmp_path / "clones", new_run_id())
     try:
+        manager.ensure_golden()
         yield Setup(manager, manager.clone("gw0"), chromium, login_site)
     finally:
         manager.remove()

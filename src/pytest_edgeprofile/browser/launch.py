@@ -1,4 +1,4 @@
-"""Starting a WebDriver session on a clone, and noting the driver's pid so cleanup can always end it."""
+"""Starting a browser on a clone through its driver, and noting the driver's pid so cleanup can always end it."""
 
 from __future__ import annotations
 
@@ -24,31 +24,33 @@ from ..profile.cleanup import record_process
 def start_browser(
     browser: str,
     options: ChromiumOptions,
-    driver: Path,
+    driver_path: Path,
     run_path: Path,
     log_path: Path | None = None,
 ) -> ChromiumDriver:
-    """Start the driver and a browser session with ``options``; ``webdriver.Edge`` for edge."""
+    """Start the driver and a browser with ``options``; ``webdriver.Edge`` for edge."""
     log_output: str | int = str(log_path) if log_path is not None else subprocess.DEVNULL
     try:
         if browser == "edge":
-            edge_service = webdriver.EdgeService(executable_path=str(driver), log_output=log_output)
-            session: ChromiumDriver = webdriver.Edge(options=options, service=edge_service)  # type: ignore[arg-type]
+            edge_service = webdriver.EdgeService(executable_path=str(driver_path), log_output=log_output)
+            driver: ChromiumDriver = webdriver.Edge(options=options, service=edge_service)  # type: ignore[arg-type]
             service_pid = edge_service.process.pid
         else:
-            chrome_service = webdriver.ChromeService(executable_path=str(driver), log_output=log_output)
-            session = webdriver.Chrome(options=options, service=chrome_service)  # type: ignore[arg-type]
+            chrome_service = webdriver.ChromeService(executable_path=str(driver_path), log_output=log_output)
+            driver = webdriver.Chrome(options=options, service=chrome_service)  # type: ignore[arg-type]
             service_pid = chrome_service.process.pid
     except WebDriverException as exc:
         message = first_line(exc)
         raise BrowserStartError(
-            f"{browser} did not start on the clone {_user_data_dir(options)} with driver {driver}: {message}",
+            f"{browser} did not start on the clone {_user_data_dir(options)} with driver {driver_path}: {message}",
             _user_data_dir(options),
         ) from None
     except OSError as exc:
-        raise BrowserNotFoundError(f"the driver {driver} cannot be started: {exc.strerror or exc}.", driver) from None
+        raise BrowserNotFoundError(
+            f"the driver {driver_path} cannot be started: {exc.strerror or exc}.", driver_path
+        ) from None
     record_process(run_path, service_pid)
-    return session
+    return driver
 
 
 def _user_data_dir(options: ChromiumOptions) -> Path | None:
@@ -59,8 +61,8 @@ def _user_data_dir(options: ChromiumOptions) -> Path | None:
 
 
 # The page loads the blank page itself: it stays in the page's renderer, where a browser-initiated load starts a
-# new one and parks the test's page in the back/forward cache (measured: 8 renderers after 12 tests instead of 2,
-# twice the CPU per reset). replace() also leaves no entry of the test's last page to go back to.
+# new one and parks the test's page in the back/forward cache (more renderers and more CPU per reset; figures in
+# docs/performance.md). replace() also leaves no entry of the test's last page to go back to.
 BLANK_IN_PLACE = "location.replace('about:blank')"
 
 
@@ -96,8 +98,8 @@ def _dismiss_alert(driver: WebDriver) -> None:
 
 
 def leave_one_blank_tab(driver: WebDriver) -> bool:
-    """Open a new tab (about:blank, with no history) and close every other, so the session the browser saves
-    when it quits is that one tab; True when that is what is left."""
+    """Open a new tab (about:blank, with no history) and close every other, so the tabs the browser saves
+    when it quits are that one tab; True when that is what is left."""
     others = driver.window_handles
     driver.switch_to.new_window("tab")
     blank = driver.current_window_handle

@@ -10,12 +10,17 @@ import contextlib
 import os
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock
 
 from .. import platforms
 from ..errors import BrowserNotFoundError
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 SELENIUM_BROWSER_NAMES = {"edge": "MicrosoftEdge", "chrome": "chrome", "chromium": "chrome"}
 # Hosted CI runners (GitHub Actions' images) keep each browser's matching driver in a folder named by these.
@@ -249,3 +254,21 @@ def selenium_manager_driver(browser: str, binary: Path, lock_path: Path | None) 
             f"Selenium Manager returned no {platforms.driver_name(browser)}; set --edgeprofile-driver."
         )
     return Path(driver)
+
+
+@dataclass(frozen=True)
+class Executables:
+    """The browser binary and its driver (``driver_path``: the executable, never a WebDriver)."""
+
+    binary: Path
+    driver_path: Path
+
+
+def find_executables(settings: Settings) -> Executables:
+    """The browser and driver the settings name, or the installed ones; one sentence when missing."""
+    s = settings
+    binary = find_binary(s.browser, s.channel, s.binary, s.source("binary"))
+    driver_path = find_driver(
+        s.browser, binary, s.driver_path, s.source("driver"), lock_path=s.clone_root / "selenium-manager.lock"
+    )
+    return Executables(binary, driver_path)

@@ -22,7 +22,7 @@ COMMON_ARGS = (
     "--hide-crash-restore-bubble",
     # Session cookies (no expiry) survive only when the browser restores the last session. The tabs it would
     # restore are dropped before each start (profile.clone.forget_open_tabs) and replaced by the run's blank
-    # session (profile.blank_session), so each browser opens one about:blank tab.
+    # tab (browser.blank_tab), so each browser opens one about:blank tab.
     "--restore-last-session",
     # Chromium builds its omnibox popups as hidden web pages at start-up, headless too: measured on Chromium 156,
     # half of a browser's CPU from start to first page, for a popup no WebDriver test can see. Without them it

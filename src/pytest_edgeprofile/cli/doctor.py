@@ -48,7 +48,7 @@ def version_of(executable: Path) -> str:
 
 def local_driver(resolved: Settings, binary: Path | None) -> Path | None:
     """The driver a run would use, but only if it is on this machine: None where locate would ask Selenium Manager."""
-    return find_local_driver(resolved.browser, binary or Path(), resolved.driver, resolved.source("driver"))
+    return find_local_driver(resolved.browser, binary or Path(), resolved.driver_path, resolved.source("driver"))
 
 
 def _with_version(kind: str, path: Path) -> Check:

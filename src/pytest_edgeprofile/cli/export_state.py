@@ -77,7 +77,7 @@ def run(resolved: Settings, *, origins: Sequence[str], fmt: str, output: Path, o
     driver = find_driver(
         resolved.browser,
         binary,
-        resolved.driver,
+        resolved.driver_path,
         resolved.source("driver"),
         lock_path=resolved.clone_root / "selenium-manager.lock",
     )

@@ -284,7 +284,7 @@ def run(
     check_target(target, resolved, env=env, home=home)
     check_display(headless=headless, env=env)
     binary = find_binary(resolved.browser, resolved.channel, resolved.binary, resolved.source("binary"), env=env)
-    driver = find_driver(resolved.browser, binary, resolved.driver, resolved.source("driver"), env=env)
+    driver = find_driver(resolved.browser, binary, resolved.driver_path, resolved.source("driver"), env=env)
     made_here = not target.exists()
     target.mkdir(mode=0o700, parents=True, exist_ok=True)
     options = login_options(
@@ -317,6 +317,6 @@ def run(
     values = {"browser": resolved.browser, "user-data-dir": str(target)}
     for name in ALSO_PRINTED:
         if resolved.source(name) != "default":
-            values[name] = str(getattr(resolved, name.replace("-", "_")))
+            values[name] = str(resolved.value(name))
     print(settings_text(values), file=out)
     return 0

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import processes
 from ..errors import CloneError, ProfileCorruptError, ProfileInUseError, ProfileNotFoundError, VerificationError
-from ..verify.checks import CRITICAL_SQLITE, check_sqlite
+from .integrity import CRITICAL_SQLITE, check_sqlite
 from .layout import KEY_FILES, LOCAL_STATE, PREFERENCES, ProfileInfo, read_json, repair_hint, resolve_profile
 from .snapshot import snapshot_obstacle
 
@@ -82,6 +82,34 @@ def check_base(
     no snapshot of it can be made (``snapshot.snapshot_obstacle``), which is then the one sentence raised.
     """
     root = user_data_dir
+    _check_user_data_dir(root, profile, sources, browser)
+    local_state = read_json(root / LOCAL_STATE)
+    info = _resolve(root, profile, local_state, sources)
+    profile_dir = root / info.folder
+    live = processes.profile_holder(root) if check_in_use and base_in_use == "snapshot" else None
+    if live is not None:
+        _check_snapshot_possible(root, profile_dir, live, sources)
+    read_json(profile_dir / PREFERENCES)
+    for name in KEY_FILES:
+        if (profile_dir / name).exists():
+            _check_readable(profile_dir / name)
+    if live is None:  # a live database read without its lock may look torn: a snapshot's copy is checked instead
+        _check_cookie_database(profile_dir)
+    if check_in_use and base_in_use != "snapshot":
+        holder = processes.profile_holder(root)
+        if holder is not None:
+            raise ProfileInUseError(
+                f"the base profile {root} is in use by {holder.describe()}; close that browser (all its windows, "
+                "including background apps) and run again. The plugin never copies a profile while it is open.",
+                root,
+                holder.pid,
+                holder.program,
+            )
+    return BaseProfile(root, info, local_state)
+
+
+def _check_user_data_dir(root: Path, profile: str, sources: Mapping[str, str] | None, browser: str | None) -> None:
+    """A folder that holds a real Local State file, or one sentence on what the user pointed at instead."""
     where = origin(sources, "user-data-dir")
     what_to_do = (
         f"set --edgeprofile-user-data-dir to the browser's 'User Data' folder ({version_page(browser)} shows "
@@ -111,9 +139,11 @@ def check_base(
         raise ProfileNotFoundError(
             f"{root}{where} is not a browser user data dir: it has no 'Local State' file.{hint}", root, profile
         )
-    local_state = read_json(root / LOCAL_STATE)
+
+
+def _resolve(root: Path, profile: str, local_state: dict[str, Any], sources: Mapping[str, str] | None) -> ProfileInfo:
     try:
-        info = resolve_profile(root, profile, local_state)
+        return resolve_profile(root, profile, local_state)
     except ProfileNotFoundError as exc:
         if sources is None:
             raise
@@ -122,27 +152,27 @@ def check_base(
             exc.path,
             profile,
         ) from None
-    profile_dir = root / info.folder
-    live = processes.profile_holder(root) if check_in_use and base_in_use == "snapshot" else None
-    if live is not None:
-        # Before the files are read: on Windows the running browser's cookie database cannot even be opened.
-        obstacle = snapshot_obstacle(profile_dir)
-        if obstacle is not None:
-            raise ProfileInUseError(
-                f"the base profile {root} is in use by {live.describe()}, and base-in-use 'snapshot'"
-                f"{origin(sources, 'base-in-use')} cannot copy it: {obstacle}. Close that browser and run again, or "
-                "sign in once into a dedicated base with `edgeprofile login URL` and use that.",
-                root,
-                live.pid,
-                live.program,
-            )
-    read_json(profile_dir / PREFERENCES)
-    for name in KEY_FILES:
-        if (profile_dir / name).exists():
-            _check_readable(profile_dir / name)
+
+
+def _check_snapshot_possible(
+    root: Path, profile_dir: Path, live: processes.Holder, sources: Mapping[str, str] | None
+) -> None:
+    """Before the files are read: on Windows the running browser's cookie database cannot even be opened."""
+    obstacle = snapshot_obstacle(profile_dir)
+    if obstacle is not None:
+        raise ProfileInUseError(
+            f"the base profile {root} is in use by {live.describe()}, and base-in-use 'snapshot'"
+            f"{origin(sources, 'base-in-use')} cannot copy it: {obstacle}. Close that browser and run again, or "
+            "sign in once into a dedicated base with `edgeprofile login URL` and use that.",
+            root,
+            live.pid,
+            live.program,
+        )
+
+
+def _check_cookie_database(profile_dir: Path) -> None:
     for name in CRITICAL_SQLITE:
-        # A live database read without its lock may look torn: a snapshot's copy is checked instead.
-        if live is None and (profile_dir / name).is_file():
+        if (profile_dir / name).is_file():
             try:
                 check_sqlite(profile_dir / name)
             except VerificationError as exc:
@@ -151,17 +181,6 @@ def check_base(
                     "(it repairs or recreates the file) or choose another profile.",
                     profile_dir / name,
                 ) from None
-    if check_in_use and base_in_use != "snapshot":
-        holder = processes.profile_holder(root)
-        if holder is not None:
-            raise ProfileInUseError(
-                f"the base profile {root} is in use by {holder.describe()}; close that browser (all its windows, "
-                "including background apps) and run again. The plugin never copies a profile while it is open.",
-                root,
-                holder.pid,
-                holder.program,
-            )
-    return BaseProfile(root, info, local_state)
 
 
 def check_clone_root(clone_root: Path, user_data_dir: Path, sources: Mapping[str, str] | None = None) -> None:

@@ -17,10 +17,9 @@ from filelock import FileLock, Timeout
 
 from .. import processes
 from ..errors import CloneError, ProfileError, ProfileInUseError, VerificationError
-from ..verify.checks import CRITICAL_SQLITE, verify_files
 from .base import BaseProfile, check_base, check_clone_root
-from .cleanup import sweep_dead_runs
 from .copying import CopyStats, Include, Progress, copy_tree
+from .integrity import CRITICAL_SQLITE, verify_files
 from .layout import (
     LOCAL_STATE,
     NEVER_COPY,
@@ -89,49 +88,25 @@ def ensure_golden(
     progress: Progress | None = None,
     *,
     base_in_use: str = "refuse",
+    base: BaseProfile | None = None,
 ) -> CopyStats | None:
     """Make the run's golden copy unless another process already has; returns its stats when made here.
 
-    The base is checked by whichever process builds the copy, inside the lock, right before copying. A base in
-    use is refused (``base_in_use="refuse"``) or copied as a consistent snapshot (``"snapshot"``).
+    The base is checked once: by the caller's preflight (``base``), else here, inside the lock, right before
+    copying. A base in use is refused (``base_in_use="refuse"``) or copied as a consistent snapshot
+    (``"snapshot"``); one opened while it was copied is refused after the copy. Dead runs are swept by the
+    caller (the run's controller), not here.
     """
     run.ensure()
     try:
         with FileLock(str(run.lock("golden")), timeout=timeout):
             if run.golden.is_dir():
                 return None
-            check_clone_root(run.clone_root, user_data_dir)
-            base = check_base(user_data_dir, profile, base_in_use=base_in_use)
-            # The first use of the clone root in this run: also clear what runs killed earlier left there.
-            sweep_dead_runs(run.clone_root, exclude=run.path)
+            if base is None:
+                check_clone_root(run.clone_root, user_data_dir)
+                base = check_base(user_data_dir, profile, base_in_use=base_in_use)
             building = run.path / f".golden-{secrets.token_hex(4)}"
-            stats = build_golden(base, building, progress, base_in_use=base_in_use)
-            try:
-                # Verified once, before any worker clones it: against the base's own Local State and files.
-                verify_files(building, base.profile.folder, base.user_data_dir)
-            except ProfileError as exc:
-                # A non-critical failure (e.g. a damaged autofill database) is reported by each clone's own check.
-                if getattr(exc, "critical", True):
-                    shutil.rmtree(building, ignore_errors=True)
-                    reason = str(exc).replace(str(building), str(base.user_data_dir))
-                    error = VerificationError(
-                        f"the golden copy of {base.user_data_dir} failed the files check, so no test was run: {reason}",
-                        run.golden,
-                        "files",
-                    )
-                    error.retryable = False  # the base itself is at fault: another clone would fail the same way
-                    raise error from None
-            # A snapshot is consistent whoever holds the base; a plain copy is only while nobody does.
-            holder = processes.profile_holder(base.user_data_dir) if base_in_use != "snapshot" else None
-            if holder is not None:
-                shutil.rmtree(building, ignore_errors=True)
-                raise ProfileInUseError(
-                    f"the base profile {base.user_data_dir} was opened by {holder.describe()} while it was being "
-                    "copied, so the copy may be inconsistent; close that browser and run again.",
-                    base.user_data_dir,
-                    holder.pid,
-                    holder.program,
-                )
+            stats = _build_checked(base, building, run, progress, base_in_use)
             os.replace(building, run.golden)
             return stats
     except Timeout:
@@ -140,3 +115,38 @@ def ensure_golden(
             "be stuck. Check the run's other workers, or remove the folder and run again.",
             run.path,
         ) from None
+
+
+def _build_checked(
+    base: BaseProfile, building: Path, run: RunFolder, progress: Progress | None, base_in_use: str
+) -> CopyStats:
+    """Copy the base into ``building``, verify the copy's files, and refuse it if a browser opened the base
+    meanwhile (a plain copy is consistent only while nobody holds the base). Removes ``building`` on failure."""
+    stats = build_golden(base, building, progress, base_in_use=base_in_use)
+    try:
+        # Verified once, before any worker clones it: against the base's own Local State and files.
+        verify_files(building, base.profile.folder, base.user_data_dir)
+    except ProfileError as exc:
+        # A non-critical failure (e.g. a damaged autofill database) is reported by each clone's own check.
+        if getattr(exc, "critical", True):
+            shutil.rmtree(building, ignore_errors=True)
+            reason = str(exc).replace(str(building), str(base.user_data_dir))
+            error = VerificationError(
+                f"the golden copy of {base.user_data_dir} failed the files check, so no test was run: {reason}",
+                run.golden,
+                "files",
+            )
+            error.retryable = False  # the base itself is at fault: another clone would fail the same way
+            raise error from None
+    # A snapshot is consistent whoever holds the base; a plain copy is only while nobody does.
+    holder = processes.profile_holder(base.user_data_dir) if base_in_use != "snapshot" else None
+    if holder is not None:
+        shutil.rmtree(building, ignore_errors=True)
+        raise ProfileInUseError(
+            f"the base profile {base.user_data_dir} was opened by {holder.describe()} while it was being "
+            "copied, so the copy may be inconsistent; close that browser and run again.",
+            base.user_data_dir,
+            holder.pid,
+            holder.program,
+        )
+    return stats

@@ -8,15 +8,16 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from ..metrics import GoldenMetrics, WorkerMetrics
 from ..processes import end_processes, processes_using
-from ..verify.model import VerificationConfig, VerificationResult
-from ..verify.runner import BrowserFactory, run_verification
+from .base import BaseProfile
 from .cleanup import Removal, remove_run
 from .clone import make_clone
-from .copying import CopyStats, Progress
+from .copying import Progress
 from .golden import ensure_golden
-from .layout import resolve_profile
+from .layout import NEVER_COPY, resolve_profile
 from .run import RunFolder
+from .verification import VerificationResult
 
 
 class ProfileType(str, Enum):
@@ -36,7 +37,7 @@ class WorkerProfile:
     profile_directory: str
     profile_type: ProfileType = ProfileType.WORKER
     verification: VerificationResult = field(default_factory=VerificationResult)
-    metrics: dict[str, float | int | str] = field(default_factory=dict)
+    metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
 
     @property
     def profile_path(self) -> Path:
@@ -70,50 +71,28 @@ class ProfileManager:
             raise ValueError("a worker profile needs a worker id")
         return self.run.worker(worker_id)
 
-    def ensure_golden(self, progress: Progress | None = None) -> CopyStats | None:
-        """The golden copy, made by the first process that asks; stats only for the process that made it."""
-        return ensure_golden(self.base_dir, self.profile, self.run, progress=progress, base_in_use=self.base_in_use)
+    def ensure_golden(self, progress: Progress | None = None, base: BaseProfile | None = None) -> GoldenMetrics | None:
+        """The golden copy (base checked, files verified), made by the first process that asks, under the run's
+        lock; its metrics only for the process that made it. ``base``: the base as the preflight already checked it."""
+        started = time.perf_counter()
+        stats = ensure_golden(
+            self.base_dir, self.profile, self.run, progress=progress, base_in_use=self.base_in_use, base=base
+        )
+        if stats is None:
+            return None
+        return GoldenMetrics.from_stats(stats, time.perf_counter() - started, NEVER_COPY)
+
+    @property
+    def profile_folder(self) -> str:
+        """The chosen profile's folder name in the golden copy (a display name resolved)."""
+        return resolve_profile(self.run.golden, self.profile).folder
 
     def clone(self, worker_id: str) -> WorkerProfile:
-        """A fresh clone of the golden copy for ``worker_id`` (verification is the caller's next step)."""
-        started = time.perf_counter()
-        golden_stats = self.ensure_golden()
-        golden_seconds = time.perf_counter() - started
-        folder = resolve_profile(self.run.golden, self.profile).folder
+        """A fresh clone of the golden copy for ``worker_id`` (the golden copy must exist: ``ensure_golden``)."""
         user_data_dir, stats = make_clone(self.run, worker_id)
-        profile = WorkerProfile(worker_id, user_data_dir, folder)
-        profile.metrics.update(
-            clone_seconds=round(stats.seconds, 4),
-            clone_files=stats.files,
-            clone_bytes=stats.bytes,
-            clone_method=stats.method,
-        )
-        if golden_stats is not None:
-            profile.metrics.update(
-                golden_seconds=round(golden_seconds, 4),
-                golden_files=golden_stats.files,
-                golden_bytes=golden_stats.bytes,
-                skipped_entries=len(golden_stats.skipped),
-            )
+        profile = WorkerProfile(worker_id, user_data_dir, self.profile_folder)
+        profile.metrics.record_clone(stats)
         return profile
-
-    def verify(
-        self,
-        profile: WorkerProfile,
-        config: VerificationConfig,
-        *,
-        browser: BrowserFactory | None = None,
-        vendor: str = "chrome",
-    ) -> VerificationResult:
-        """Check one of this run's clones against the golden copy with each method of ``config``."""
-        result = run_verification(
-            config, profile.user_data_dir, profile.profile_directory, self.run.golden, browser=browser, vendor=vendor
-        )
-        profile.verification = result
-        for method, method_result in result.results.items():
-            profile.metrics[f"verify_{method.value}_seconds"] = round(method_result.duration, 4)
-        profile.metrics.update(result.details)
-        return result
 
     def discard(self, worker_id: str) -> None:
         """Remove one clone of this run (and end any browser still on it)."""

@@ -5,7 +5,7 @@
     .edgeprofile-run.json      the marker: run id, host, pid, start time
     golden/                    the trimmed golden copy (a user data dir)
     workers/<worker id>/       each worker's clone (a user data dir)
-    blank-session/             the saved tabs of a browser whose one tab is about:blank (see blank_session)
+    blank-tab/                 the saved tabs of a browser whose one tab is about:blank (see browser.blank_tab)
     locks/                     file locks shared by the run's processes
 """
 
@@ -83,8 +83,8 @@ class RunFolder:
         return self.path / "workers"
 
     @property
-    def blank_session(self) -> Path:
-        return self.path / "blank-session"
+    def blank_tab(self) -> Path:
+        return self.path / "blank-tab"
 
     def worker(self, worker_id: str) -> Path:
         return self.workers / worker_id

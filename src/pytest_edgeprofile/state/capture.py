@@ -40,7 +40,7 @@ class Launch:
 
     browser: str
     binary: Path
-    driver: Path
+    driver_path: Path
     extra_args: tuple[str, ...] = ()
 
 
@@ -110,7 +110,7 @@ def capture_state(
         extra_args=launch.extra_args,
         keyring=needs_keyring(profile_path, platforms.current_system()),
     )
-    session = start_browser(launch.browser, options, launch.driver, run_path)
+    session = start_browser(launch.browser, options, launch.driver_path, run_path)
     try:
         state = read_state(session, origins, timeout=timeout)
     finally:

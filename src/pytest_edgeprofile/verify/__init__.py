@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from ..profile.verification import (
+    MethodResult,
+    VerificationConfig,
+    VerificationMethod,
+    VerificationResult,
+    VerificationStatus,
+)
 from .checks import LOGGED_OUT_CAUSES, check_sqlite, verify_auth, verify_capabilities, verify_files
-from .model import MethodResult, VerificationConfig, VerificationMethod, VerificationResult, VerificationStatus
 from .runner import run_verification
 
 __all__ = [

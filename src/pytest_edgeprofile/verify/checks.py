@@ -1,24 +1,23 @@
-"""Step 4: verification. Prove a clone is sound on disk and that the browser really runs on it."""
+"""Step 4: verification in the browser: it runs on the clone, and it is signed in (the files check is
+``profile.integrity``, shared with the golden copy)."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from ..errors import ProfileCorruptError, VerificationError, first_line
-from ..profile.layout import LOCAL_STATE, PREFERENCES, read_json
+from ..errors import VerificationError, first_line
+from ..profile.integrity import check_sqlite, verify_files
 
-# Without these the clone is logged out; damage to the others (saved passwords, autofill) only degrades it.
-CRITICAL_SQLITE = ("Cookies", "Network/Cookies")
-OTHER_SQLITE = ("Login Data", "Web Data")
+__all__ = ["LOGGED_OUT_CAUSES", "check_sqlite", "verify_auth", "verify_capabilities", "verify_files"]
+
 LOGGED_OUT_CAUSES = (
     "Likely causes: the base itself is not logged in; on Windows, a default profile's app-bound (v20) cookies "
     "cannot be read from a copy (log in once into a dedicated, non-default base profile); the driver's "
@@ -26,62 +25,8 @@ LOGGED_OUT_CAUSES = (
 )
 
 
-def _encrypted_key(local_state: Mapping[str, Any]) -> object:
-    os_crypt = local_state.get("os_crypt")
-    return os_crypt.get("encrypted_key") if isinstance(os_crypt, dict) else None
-
-
-def check_sqlite(path: Path) -> None:
-    """Open a database read-only and run SQLite's quick integrity check."""
-    # immutable: SQLite takes no lock and writes nothing, not even a journal (this may read the user's base)
-    uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
-    try:
-        connection = sqlite3.connect(uri, uri=True, timeout=5)
-        try:
-            rows = connection.execute("PRAGMA quick_check").fetchall()
-        finally:
-            connection.close()
-    except sqlite3.Error as exc:
-        raise VerificationError(f"{path} is not a readable SQLite database ({exc}).", path, "files") from None
-    if [row[0] for row in rows] != ["ok"]:
-        raise VerificationError(f"{path} fails SQLite's integrity check: {rows[0][0]}.", path, "files")
-
-
-def verify_files(clone: Path, profile_folder: str, reference: Path) -> None:
-    """The clone's key files are sound, it has the reference's encryption key, and no link leaves it."""
-    try:
-        state = read_json(clone / LOCAL_STATE)
-        read_json(clone / profile_folder / PREFERENCES)
-        expected_key = _encrypted_key(read_json(reference / LOCAL_STATE))
-    except ProfileCorruptError as exc:
-        raise VerificationError(str(exc), exc.path, "files") from None
-    if expected_key is not None and _encrypted_key(state) != expected_key:
-        raise VerificationError(
-            f"{clone / LOCAL_STATE} lacks the base's cookie encryption key (os_crypt.encrypted_key); the clone "
-            "would start logged out.",
-            clone / LOCAL_STATE,
-            "files",
-        )
-    for name in CRITICAL_SQLITE:
-        if (clone / profile_folder / name).is_file():
-            check_sqlite(clone / profile_folder / name)
-    real_clone = os.path.realpath(clone)
-    for root, dirs, files in os.walk(clone):
-        for name in dirs + files:
-            path = os.path.join(root, name)
-            target = os.path.realpath(path)
-            if os.path.islink(path) and target != real_clone and not target.startswith(real_clone + os.sep):
-                raise VerificationError(f"{path} is a link that points outside the clone, to {target}.", path, "files")
-    for name in OTHER_SQLITE:
-        if (clone / profile_folder / name).is_file():
-            try:
-                check_sqlite(clone / profile_folder / name)
-            except VerificationError as exc:
-                raise VerificationError(exc.message, exc.path, "files", critical=False) from None
-
-
 def verify_capabilities(capabilities: Mapping[str, Any], vendor: str, clone: Path) -> dict[str, str]:
-    """The new session's capabilities name the clone as the browser's user data dir; returns versions."""
+    """The new browser's capabilities name the clone as the browser's user data dir; returns versions."""
     vendor_caps = capabilities.get(vendor)
     reported = vendor_caps.get("userDataDir") if isinstance(vendor_caps, dict) else None
     if not reported or os.path.realpath(str(reported)) != os.path.realpath(clone):

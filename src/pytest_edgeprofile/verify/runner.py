@@ -1,4 +1,9 @@
-"""Run the configured verification methods on a clone and grade each: passed, failed (critical) or degraded."""
+"""Run the configured verification methods on a clone and grade each: passed, failed (critical) or degraded.
+
+In two steps, so the caller owns the browser: ``check_files`` on disk, then (if it passed and ``browser_methods``
+names any) ``check_in_browser`` on a driver the caller started on the clone. ``run_verification`` strings both
+together around a browser context manager, for callers with nothing else to do with the browser.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,17 @@ from pathlib import Path
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from ..errors import ProfileError
-from .checks import verify_auth, verify_capabilities, verify_files
-from .model import MethodResult, VerificationConfig, VerificationMethod, VerificationResult, VerificationStatus
+from ..profile.integrity import verify_files
+from ..profile.verification import (
+    MethodResult,
+    VerificationConfig,
+    VerificationMethod,
+    VerificationResult,
+    VerificationStatus,
+)
+from .checks import verify_auth, verify_capabilities
 
-BrowserFactory = Callable[[], AbstractContextManager[WebDriver]]
+IN_BROWSER = (VerificationMethod.CAPABILITIES, VerificationMethod.AUTH)
 
 
 def _grade(
@@ -27,16 +39,10 @@ def _grade(
     return MethodResult(status, duration, str(error))
 
 
-def run_verification(
-    config: VerificationConfig,
-    user_data_dir: Path,
-    profile_folder: str,
-    reference: Path,
-    *,
-    browser: BrowserFactory | None = None,
-    vendor: str = "chrome",
+def check_files(
+    config: VerificationConfig, user_data_dir: Path, profile_folder: str, reference: Path
 ) -> VerificationResult:
-    """Check ``user_data_dir`` against ``reference`` (the golden copy) with each method of ``config``."""
+    """The ``files`` method (when configured) against ``reference`` (the golden copy); the result to go on with."""
     result = VerificationResult()
     if VerificationMethod.FILES in config.methods:
         started = time.perf_counter()
@@ -46,33 +52,81 @@ def run_verification(
         except ProfileError as exc:
             error = exc
         result.results[VerificationMethod.FILES] = _grade(config, VerificationMethod.FILES, started, error)
-        if result.status is VerificationStatus.FAILED:
-            return result  # a broken clone is not worth a browser start
-    in_browser = [m for m in (VerificationMethod.CAPABILITIES, VerificationMethod.AUTH) if m in config.methods]
-    if VerificationMethod.AUTH in in_browser and not config.auth_url:
-        in_browser.remove(VerificationMethod.AUTH)
+    return result
+
+
+def _pending(config: VerificationConfig, result: VerificationResult) -> tuple[VerificationMethod, ...]:
+    methods = [m for m in IN_BROWSER if m in config.methods]
+    if VerificationMethod.AUTH in methods and not config.auth_url:
+        methods.remove(VerificationMethod.AUTH)
         result.results[VerificationMethod.AUTH] = MethodResult(VerificationStatus.SKIPPED, reason="no auth URL set")
-    if not in_browser or browser is None:
-        for method in in_browser:
-            result.results[method] = MethodResult(VerificationStatus.SKIPPED, reason="no browser to check with")
-        return result
+    return tuple(methods)
+
+
+def browser_methods(config: VerificationConfig, result: VerificationResult) -> tuple[VerificationMethod, ...]:
+    """The in-browser methods to run; none after a failed files check (a broken clone is not worth a browser
+    start). An auth check without a URL is recorded as skipped here."""
+    pending = _pending(config, result)
+    return () if result.status is VerificationStatus.FAILED else pending
+
+
+def check_in_browser(
+    config: VerificationConfig,
+    result: VerificationResult,
+    driver: WebDriver,
+    user_data_dir: Path,
+    vendor: str = "chrome",
+) -> None:
+    """Run ``browser_methods`` on ``driver``, a browser started on ``user_data_dir``; versions go to details."""
+    driver.set_page_load_timeout(config.timeout)
+    for method in browser_methods(config, result):
+        started = time.perf_counter()
+        try:
+            if method is VerificationMethod.CAPABILITIES:
+                result.details.update(verify_capabilities(driver.capabilities, vendor, user_data_dir))
+            elif config.auth_url is not None:
+                verify_auth(driver, config.auth_url, config.auth_cookie, config.auth_selector)
+            error: Exception | None = None
+        except ProfileError as exc:
+            error = exc
+        result.results[method] = _grade(config, method, started, error)
+
+
+def browser_did_not_start(config: VerificationConfig, result: VerificationResult, error: ProfileError) -> None:
+    """Grade every in-browser method with the reason the browser did not start on the clone."""
     started = time.perf_counter()
+    for method in _pending(config, result):
+        result.results.setdefault(method, _grade(config, method, started, error))
+
+
+def skip_in_browser(config: VerificationConfig, result: VerificationResult) -> None:
+    for method in _pending(config, result):
+        result.results[method] = MethodResult(VerificationStatus.SKIPPED, reason="no browser to check with")
+
+
+BrowserFactory = Callable[[], AbstractContextManager[WebDriver]]
+
+
+def run_verification(
+    config: VerificationConfig,
+    user_data_dir: Path,
+    profile_folder: str,
+    reference: Path,
+    *,
+    browser: BrowserFactory | None = None,
+    vendor: str = "chrome",
+) -> VerificationResult:
+    """Check ``user_data_dir`` against ``reference`` with each method of ``config``, in a browser from ``browser``
+    (started only when a files check passed and an in-browser method is configured)."""
+    result = check_files(config, user_data_dir, profile_folder, reference)
+    if not browser_methods(config, result):
+        return result
+    if browser is None:
+        skip_in_browser(config, result)
+        return result
     try:
         with browser() as driver:
-            driver.set_page_load_timeout(config.timeout)
-            for method in in_browser:
-                started = time.perf_counter()
-                try:
-                    if method is VerificationMethod.CAPABILITIES:
-                        result.details.update(verify_capabilities(driver.capabilities, vendor, user_data_dir))
-                    else:
-                        assert config.auth_url is not None  # removed from in_browser above otherwise
-                        verify_auth(driver, config.auth_url, config.auth_cookie, config.auth_selector)
-                    error = None
-                except ProfileError as exc:
-                    error = exc
-                result.results[method] = _grade(config, method, started, error)
+            check_in_browser(config, result, driver, user_data_dir, vendor)
     except ProfileError as exc:  # the browser did not start on the clone
-        for method in in_browser:
-            result.results.setdefault(method, _grade(config, method, started, exc))
+        browser_did_not_start(config, result, exc)
     return result

@@ -1,4 +1,5 @@
-"""What verification is asked to do and what it found. Plain data: it crosses xdist's channel as dicts."""
+"""What verification is asked to do and what it found about a clone. Plain data that imports nothing of ours:
+the profile records it, ``verify/`` produces it, and it crosses xdist's channel as dicts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The run's blank session: published whole, only the session file, given to clones, waited for with a deadline."""
+"""The run's blank tab on disk: published whole, only the saved-tabs file, given to clones, waited for."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_edgeprofile.profile import blank_session
+from pytest_edgeprofile.profile import saved_tabs
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id
 from tests.support.systems import POSIX_MODES
 
@@ -26,11 +26,11 @@ def test_publish_keeps_only_the_newest_session_file_in_a_private_folder(tmp_path
     run = RunFolder(tmp_path / "root", new_run_id())
     run.ensure()
     saved_session(tmp_path / "probe" / "Default")
-    assert blank_session.publish(tmp_path / "probe" / "Default", run)
-    assert sorted(p.name for p in run.blank_session.iterdir()) == ["Session_13440000000000002"]
+    assert saved_tabs.publish(tmp_path / "probe" / "Default", run)
+    assert sorted(p.name for p in run.blank_tab.iterdir()) == ["Session_13440000000000002"]
     if POSIX_MODES:  # Windows: the user profile's ACLs, no file modes
-        assert stat.S_IMODE(run.blank_session.stat().st_mode) == 0o700
-        assert stat.S_IMODE((run.blank_session / "Session_13440000000000002").stat().st_mode) == 0o600
+        assert stat.S_IMODE(run.blank_tab.stat().st_mode) == 0o700
+        assert stat.S_IMODE((run.blank_tab / "Session_13440000000000002").stat().st_mode) == 0o600
     assert [p.name for p in run.path.iterdir() if p.name.startswith(".blank")] == []  # no half-made folder left
 
 
@@ -38,11 +38,11 @@ def test_nothing_is_published_without_a_session_file(tmp_path: Path) -> None:
     run = RunFolder(tmp_path / "root", new_run_id())
     run.ensure()
     (tmp_path / "probe" / "Default" / "Sessions").mkdir(parents=True)
-    assert not blank_session.publish(tmp_path / "probe" / "Default", run)
-    assert not run.blank_session.exists()
+    assert not saved_tabs.publish(tmp_path / "probe" / "Default", run)
+    assert not run.blank_tab.exists()
     clone = tmp_path / "clone" / "Default"
     clone.mkdir(parents=True)
-    assert not blank_session.give(clone, run)
+    assert not saved_tabs.give(clone, run)
     assert not (clone / "Sessions").exists()  # the browser opens its new tab page, as without the plugin
 
 
@@ -50,18 +50,18 @@ def test_a_removed_run_folder_is_not_made_again_by_a_late_publish(tmp_path: Path
     run = RunFolder(tmp_path / "root", new_run_id())
     saved_session(tmp_path / "probe" / "Default")
     with pytest.raises(FileNotFoundError):
-        blank_session.publish(tmp_path / "probe" / "Default", run)
+        saved_tabs.publish(tmp_path / "probe" / "Default", run)
     assert not run.path.exists()
 
 
-def test_a_clone_gets_the_blank_session(tmp_path: Path) -> None:
+def test_a_clone_gets_the_blank_tab(tmp_path: Path) -> None:
     run = RunFolder(tmp_path / "root", new_run_id())
     run.ensure()
     saved_session(tmp_path / "probe" / "Default")
-    blank_session.publish(tmp_path / "probe" / "Default", run)
+    saved_tabs.publish(tmp_path / "probe" / "Default", run)
     clone = tmp_path / "clone" / "Default"
     clone.mkdir(parents=True)
-    assert blank_session.give(clone, run)
+    assert saved_tabs.give(clone, run)
     assert {p.name: p.read_bytes() for p in (clone / "Sessions").iterdir()} == {
         "Session_13440000000000002": b"SNSS about:blank"
     }
@@ -71,17 +71,17 @@ def test_a_clone_gets_the_blank_session(tmp_path: Path) -> None:
 
 def test_workers_wait_for_the_controller_until_it_publishes_or_the_deadline(tmp_path: Path) -> None:
     run = RunFolder(tmp_path / "root", new_run_id())
-    lock = blank_session.claim(run)
-    assert not blank_session.wait_until_settled(run, timeout=0.2)  # held, and the deadline passes: go without
+    lock = saved_tabs.claim(run)
+    assert not saved_tabs.wait_until_settled(run, timeout=0.2)  # held, and the deadline passes: go without
     saved_session(tmp_path / "probe" / "Default")
 
     def controller() -> None:
-        blank_session.publish(tmp_path / "probe" / "Default", run)
+        saved_tabs.publish(tmp_path / "probe" / "Default", run)
         lock.release()
 
     waiting = threading.Event()
     result: list[bool] = []
-    worker = threading.Thread(target=lambda: (waiting.set(), result.append(blank_session.wait_until_settled(run, 30))))
+    worker = threading.Thread(target=lambda: (waiting.set(), result.append(saved_tabs.wait_until_settled(run, 30))))
     worker.start()
     waiting.wait(10)
     threading.Thread(target=controller).start()  # released by another thread than the one that claimed it
@@ -91,7 +91,7 @@ def test_workers_wait_for_the_controller_until_it_publishes_or_the_deadline(tmp_
 
 def test_a_worker_that_starts_after_the_controller_is_done_does_not_wait(tmp_path: Path) -> None:
     run = RunFolder(tmp_path / "root", new_run_id())
-    blank_session.claim(run).release()
+    saved_tabs.claim(run).release()
     saved_session(tmp_path / "probe" / "Default")
-    blank_session.publish(tmp_path / "probe" / "Default", run)
-    assert blank_session.wait_until_settled(run, timeout=0)  # e.g. xdist's replacement for a crashed worker
+    saved_tabs.publish(tmp_path / "probe" / "Default", run)
+    assert saved_tabs.wait_until_settled(run, timeout=0)  # e.g. xdist's replacement for a crashed worker

@@ -1,0 +1,99 @@
+"""Which browser a test gets: the ``driver-scope`` policies, on top of the launcher.
+
+``PerTest`` starts a new browser for each test and quits it after; ``PerWorker`` shares one browser per worker and
+resets it between tests (replaced when broken). Either may be handed the browser that passed the worker's
+verification (``WarmBrowser``), so a worker starts no more browsers than a suite without the plugin would. With
+``isolation test`` the clone goes back to the golden copy before every test but the first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from selenium.webdriver.chromium.options import ChromiumOptions
+from selenium.webdriver.chromium.webdriver import ChromiumDriver
+
+from ..profile.manager import WorkerProfile
+from .launch import is_usable, reset_browser
+from .launcher import Launcher, looks_damaged
+
+
+def options_key(options: ChromiumOptions) -> str:
+    """Two options objects start the same browser when their capabilities are the same."""
+    return json.dumps(options.to_capabilities(), sort_keys=True, default=str)
+
+
+@dataclass
+class WarmBrowser:
+    """The browser that passed verification on the untouched clone, kept for the first test that wants one."""
+
+    driver: ChromiumDriver
+    key: str  # options_key of the options it was started with
+
+    def usable_for(self, options: ChromiumOptions, profile: WorkerProfile) -> bool:
+        return self.key == options_key(options) and looks_damaged(profile) is None and is_usable(self.driver)
+
+
+class PerTest:
+    """driver-scope test: a new browser for each test, quit after it."""
+
+    def __init__(self, launcher: Launcher, isolation: str) -> None:
+        self.launcher = launcher
+        self.isolation = isolation
+
+    def acquire(self, options: ChromiumOptions, profile: WorkerProfile, warm: ChromiumDriver | None) -> ChromiumDriver:
+        if self.isolation == "test" and warm is None:
+            # Restored before every test but the first, which gets the browser verified on the untouched clone.
+            self.launcher.restore(profile)
+        return warm or self.launcher.start(options, profile)
+
+    def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
+        self.launcher.quit(driver, profile)
+
+    def close(self, profile: WorkerProfile) -> None:
+        """Nothing outlives its test here."""
+
+
+class PerWorker(PerTest):
+    """driver-scope worker: one browser shared by the worker's tests, reset between them, replaced when broken."""
+
+    def __init__(self, launcher: Launcher, isolation: str) -> None:
+        super().__init__(launcher, isolation)
+        self.shared: ChromiumDriver | None = None
+
+    def acquire(self, options: ChromiumOptions, profile: WorkerProfile, warm: ChromiumDriver | None) -> ChromiumDriver:
+        if self.isolation == "test" and warm is None:
+            self.close(profile)  # no browser may hold the clone while it is restored
+            self.launcher.restore(profile)
+        if self.shared is not None and not is_usable(self.shared):
+            self.close(profile)
+        if self.shared is None:
+            self.shared = warm or self.launcher.start(options, profile)
+        elif warm is not None:
+            self.launcher.quit(warm, profile)
+        return self.shared
+
+    def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
+        """After a test: reset the shared browser for the next test (replaced if broken); quit any other."""
+        if driver is not self.shared:
+            self.launcher.quit(driver, profile)
+            return
+        try:
+            reset_browser(driver)
+        except Exception as exc:  # broken in a way a reset cannot fix: the next test gets a new browser
+            self.launcher.log.warning("reset_failed", error=exc.__class__.__name__)
+            self.close(profile)
+
+    def close(self, profile: WorkerProfile) -> None:
+        if self.shared is not None:
+            driver, self.shared = self.shared, None
+            self.launcher.quit(driver, profile)
+
+
+BrowserScope = PerTest  # the interface every scope has: acquire, release, close
+
+
+def scope_for(driver_scope: str, isolation: str, launcher: Launcher) -> PerTest:
+    """The policy the ``driver-scope`` setting names."""
+    return PerWorker(launcher, isolation) if driver_scope == "worker" else PerTest(launcher, isolation)
