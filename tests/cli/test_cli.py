@@ -33,32 +33,11 @@ from pytest_edgeprofile.profile import snapshot
 from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id
-from tests.conftest import QUIET_ARGS, QUIET_LIST
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import QUIET_ARGS, QUIET_LIST, TEST_BROWSER
+from tests.support.cli import chromium_args, clean_env, cli
 from tests.support.systems import not_on_windows
 
 IDLE = "import time; time.sleep(120)"  # a stand-in browser left by a killed run: runs until ended
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without any PYTEST_EDGEPROFILE_* setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_EDGEPROFILE_")}
-    return {**env, **extra}
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``python -m pytest_edgeprofile ARGS`` in a fresh process."""
-    return subprocess.run(
-        [sys.executable, "-m", "pytest_edgeprofile", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env or clean_env(),
-        check=False,
-    )
 
 
 def version_line(executable: Path) -> str:
@@ -71,21 +50,6 @@ def version_line(executable: Path) -> str:
 
 def display_name(user_data_dir: Path) -> str:
     return str(json.loads((user_data_dir / "Local State").read_text())["profile"]["info_cache"]["Default"]["name"])
-
-
-def chromium_args(user_data_dir: Path, chromium: tuple[Path, Path], clone_root: Path) -> list[str]:
-    return [
-        "--browser",
-        TEST_BROWSER,
-        "--user-data-dir",
-        str(user_data_dir),
-        "--binary",
-        str(chromium[0]),
-        "--driver",
-        str(chromium[1]),
-        "--clone-root",
-        str(clone_root),
-    ]
 
 
 @pytest.fixture(autouse=True)
