@@ -23,7 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from demo.site import PASSWORD, SESSION_COOKIE, USERNAME, LoginSite
 from pytest_edgeprofile import __version__, platforms
-from pytest_edgeprofile.browser.launch import is_usable
+from pytest_edgeprofile.browser.launch import is_usable, start_browser
+from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.cli import login, main
 from pytest_edgeprofile.cli.common import in_cli_words, load_settings
 from pytest_edgeprofile.cli.doctor import check_app_bound
@@ -644,10 +645,10 @@ def test_login_keeps_what_the_user_signed_in_to(
 @pytest.mark.browser
 def test_a_browser_closed_by_the_user_ends_the_wait(pipe: Pipe, chromium: tuple[Path, Path], tmp_path: Path) -> None:
     base = tmp_path / "closed"
-    options = login.login_options(
-        TEST_BROWSER, chromium[0], base, headless=True, profile="Default", extra_args=tuple(QUIET_LIST)
+    options = build_options(
+        TEST_BROWSER, chromium[0], base, "Default", extra_args=QUIET_LIST, restore_last_session=False
     )
-    session = login.start_browser(TEST_BROWSER, options, chromium[1], base)
+    session = start_browser(TEST_BROWSER, options, chromium[1], tmp_path)
     try:
         session.close()  # the user closes the only window
         assert login.wait_for_user(pipe.reader, lambda: is_usable(session), interval=0.05) == "closed"
