@@ -25,9 +25,9 @@ COMMON_ARGS = (
     # restore are dropped before each start (profile.clone.forget_open_tabs) and replaced by the run's blank
     # session (profile.blank_session), so each browser opens one about:blank tab.
     RESTORE_LAST_SESSION,
-    # Chromium builds its omnibox popups as hidden web pages at start-up, headless too: measured on Chromium 156,
-    # half of a browser's CPU from start to first page, for a popup no WebDriver test can see. Without them it
-    # uses the native popup. The driver merges every --disable-features it is given, so users' lists still apply.
+    # Chromium builds its omnibox popups as hidden web pages at start-up, headless too: a large share of a
+    # browser's start-up CPU (docs/performance.md) for a popup no WebDriver test can see. Without them it uses
+    # the native popup. The driver merges every --disable-features it is given, so users' lists still apply.
     UNSEEN_UI_FEATURES,
 )
 EDGE_ARGS = ("--edge-skip-compat-layer-relaunch",)
