@@ -7,7 +7,6 @@ workflow's jobs): see tests/support/browsers.py. Tests that start it are marked 
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -16,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from demo.baseprofile import CLOSED_NETWORK_ARGS, make_base_profile
+from demo.baseprofile import make_base_profile
 from demo.site import LoginSite
 from pytest_edgeprofile.browser.options import running_as_root_on_linux
 from pytest_edgeprofile.errors import ProfileError
 from tests.support.browsers import (
+    QUIET_ARGS,
+    QUIET_LIST,
     SWITCH,
     TEST_BROWSER,
     BrowserUnderTest,
@@ -31,10 +32,6 @@ from tests.support.browsers import (
 from tests.support.checks import wait_for
 from tests.support.live import LiveBrowser
 
-# The network here is closed: these keep Chromium from trying to reach it at every start.
-QUIET_LIST = list(CLOSED_NETWORK_ARGS)
-QUIET_ARGS = shlex.join(QUIET_LIST)  # as PYTEST_EDGEPROFILE_ARG, which the plugin splits like a shell
-STANDINS = Path(__file__).parent / "standins"
 # Fixtures that start the browser under test: a test using any of them is marked `browser`.
 BROWSER_FIXTURES = frozenset(
     {"browser_under_test", "chromium", "base_profile", "base_copy", "running_browser", "daily_base"}

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import QUIET_ARGS
-from tests.support.browsers import plugin_args
+from tests.support.browsers import QUIET_ARGS, plugin_args
 from tests.support.checks import leftover_processes
 
 pytestmark = pytest.mark.browser

@@ -19,8 +19,7 @@ import pytest
 from demo import run as demo_run
 from demo.site import LoginSite
 from pytest_edgeprofile import __version__
-from tests.conftest import QUIET_ARGS
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import QUIET_ARGS, TEST_BROWSER
 from tests.support.checks import leftover_processes
 
 pytestmark = pytest.mark.package

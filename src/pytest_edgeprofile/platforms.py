@@ -1,8 +1,9 @@
 """Where each browser keeps its profiles and its executable, per browser x channel x operating system.
 
 Pure functions: the operating system, environment and home folder are parameters, so every platform is
-unit-tested on any machine. Sources: the install layouts of Edge, Chrome and Chromium (see
-shared/docs/chromium-profiles.md).
+unit-tested on any machine. The paths are where each browser's own installer puts its executable and its
+'User Data' folder (Windows under %LOCALAPPDATA% or %PROGRAMFILES%, macOS under /Applications and
+~/Library/Application Support, Linux under /opt, /usr/bin or /snap and ~/.config), one folder per channel.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from demo.site import PASSWORD, SESSION_COOKIE, USERNAME, LoginSite
 from pytest_edgeprofile import __version__, platforms
-from pytest_edgeprofile.browser.launch import is_usable
+from pytest_edgeprofile.browser.launch import is_usable, start_browser
+from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.cli import login, main
 from pytest_edgeprofile.cli.common import in_cli_words, load_settings
 from pytest_edgeprofile.cli.doctor import check_app_bound
@@ -33,32 +34,11 @@ from pytest_edgeprofile.profile import snapshot
 from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden
 from pytest_edgeprofile.profile.run import MARKER, RunFolder, new_run_id
-from tests.conftest import QUIET_ARGS, QUIET_LIST
-from tests.support.browsers import TEST_BROWSER
+from tests.support.browsers import QUIET_ARGS, QUIET_LIST, TEST_BROWSER
+from tests.support.cli import chromium_args, clean_env, cli
 from tests.support.systems import not_on_windows
 
 IDLE = "import time; time.sleep(120)"  # a stand-in browser left by a killed run: runs until ended
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without any PYTEST_EDGEPROFILE_* setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_EDGEPROFILE_")}
-    return {**env, **extra}
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``python -m pytest_edgeprofile ARGS`` in a fresh process."""
-    return subprocess.run(
-        [sys.executable, "-m", "pytest_edgeprofile", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env or clean_env(),
-        check=False,
-    )
 
 
 def version_line(executable: Path) -> str:
@@ -71,21 +51,6 @@ def version_line(executable: Path) -> str:
 
 def display_name(user_data_dir: Path) -> str:
     return str(json.loads((user_data_dir / "Local State").read_text())["profile"]["info_cache"]["Default"]["name"])
-
-
-def chromium_args(user_data_dir: Path, chromium: tuple[Path, Path], clone_root: Path) -> list[str]:
-    return [
-        "--browser",
-        TEST_BROWSER,
-        "--user-data-dir",
-        str(user_data_dir),
-        "--binary",
-        str(chromium[0]),
-        "--driver",
-        str(chromium[1]),
-        "--clone-root",
-        str(clone_root),
-    ]
 
 
 @pytest.fixture(autouse=True)
@@ -680,10 +645,10 @@ def test_login_keeps_what_the_user_signed_in_to(
 @pytest.mark.browser
 def test_a_browser_closed_by_the_user_ends_the_wait(pipe: Pipe, chromium: tuple[Path, Path], tmp_path: Path) -> None:
     base = tmp_path / "closed"
-    options = login.login_options(
-        TEST_BROWSER, chromium[0], base, headless=True, profile="Default", extra_args=tuple(QUIET_LIST)
+    options = build_options(
+        TEST_BROWSER, chromium[0], base, "Default", extra_args=QUIET_LIST, restore_last_session=False
     )
-    session = login.start_browser(TEST_BROWSER, options, chromium[1], base)
+    session = start_browser(TEST_BROWSER, options, chromium[1], tmp_path)
     try:
         session.close()  # the user closes the only window
         assert login.wait_for_user(pipe.reader, lambda: is_usable(session), interval=0.05) == "closed"

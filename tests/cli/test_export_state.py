@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from demo.site import SESSION_COOKIE, STORAGE_KEY, USERNAME, LoginSite, api_token_for, token_for
-from tests.cli.test_cli import chromium_args, clean_env, cli
-from tests.conftest import QUIET_ARGS, QUIET_LIST
+from tests.support.browsers import QUIET_ARGS, QUIET_LIST
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
+from tests.support.cli import chromium_args, clean_env, cli
 
 pytestmark = pytest.mark.browser
 

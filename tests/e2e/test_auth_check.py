@@ -10,8 +10,8 @@ import pytest
 
 from demo.site import token_for
 from pytest_edgeprofile.verify import LOGGED_OUT_CAUSES
-from tests.e2e.test_parallel_clones import run_inner
 from tests.support.checks import leftover_processes
+from tests.support.inner import run_inner
 
 pytestmark = pytest.mark.browser
 

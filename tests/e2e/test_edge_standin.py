@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import STANDINS
-from tests.e2e.inner import write_inner_tests
-from tests.support.browsers import SWITCH, TEST_BROWSER
+from tests.support.browsers import STANDINS, SWITCH, TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest
+from tests.support.inner import write_inner_tests
 from tests.support.systems import not_on_windows
 
 pytestmark = [

@@ -25,8 +25,7 @@ from demo.site import LoginSite
 from pytest_edgeprofile import platforms
 from pytest_edgeprofile.processes import main_browser_processes, processes_using
 from pytest_edgeprofile.profile.run import MARKER
-from tests.conftest import QUIET_ARGS
-from tests.support.browsers import TEST_BROWSER, plugin_args
+from tests.support.browsers import QUIET_ARGS, TEST_BROWSER, plugin_args
 from tests.support.checks import describe, driver_pids, leftover_processes, tree_digest, wait_for
 from tests.support.systems import LINUX, not_on_windows
 

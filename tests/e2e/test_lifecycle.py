@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from pytest_edgeprofile import platforms
-from tests.e2e.inner import run_files
-from tests.e2e.test_parallel_clones import run_inner
 from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
+from tests.support.inner import run_files, run_inner
 
 pytestmark = pytest.mark.browser
 

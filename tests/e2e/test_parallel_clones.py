@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.inner import write_inner_tests
-from tests.support.browsers import TEST_BROWSER, plugin_args
+from tests.support.browsers import TEST_BROWSER
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
+from tests.support.inner import run_inner
 
 pytestmark = pytest.mark.browser
 # What the browser calls itself in the new session's capabilities.
 BROWSER_NAMES = ("msedge",) if TEST_BROWSER == "edge" else ("chrome", "chromium")
-
-
-def run_inner(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path, *args: str, count: int = 4
-) -> tuple[pytest.RunResult, list[dict[str, object]]]:
-    """Run the inner suite in a subprocess against ``base``; returns its result and each test's record."""
-    write_inner_tests(pytester, count)
-    records = pytester.path / "records"
-    records.mkdir(exist_ok=True)
-    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
-    result = pytester.runpytest_subprocess(
-        *plugin_args(base, clone_root),
-        "-p",
-        "no:cacheprovider",
-        *args,
-    )
-    found = [json.loads(p.read_text()) for p in sorted(records.glob("*.json"))]
-    return result, found
 
 
 @pytest.mark.parametrize("workers", ["0", "3"])

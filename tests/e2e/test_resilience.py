@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.inner import run_files
-from tests.e2e.test_parallel_clones import run_inner
 from tests.support.checks import leftover_processes, tree_digest
+from tests.support.inner import run_files, run_inner
 from tests.support.systems import not_on_windows
 
 pytestmark = pytest.mark.browser

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.inner import run_files
 from tests.support.checks import leftover_processes
+from tests.support.inner import run_files
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from demo.site import LoginSite
-from tests.e2e.inner import run_files
 from tests.support.checks import leftover_processes, wait_for
+from tests.support.inner import run_files
 from tests.support.live import WRITE_SCRIPT, LiveBrowser
 
 pytestmark = pytest.mark.browser

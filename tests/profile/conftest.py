@@ -10,39 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.profiles import CACHE_BYTES, CACHES
 from tests.support.systems import WINDOWS
-
-CACHES = (
-    "Default/Cache/Cache_Data/f_000001",
-    "Default/Code Cache/js/index",
-    "Default/GPUCache/data_0",
-    "Default/DawnGraphiteCache/data_0",
-    "Default/Service Worker/CacheStorage/abc/index",
-    "Default/Service Worker/ScriptCache/index",
-    "Default/optimization_guide_hint_cache_store/000001.log",
-    "Default/blob_storage/x/1",
-    "Default/Sessions/Session_1",
-    "Default/Sessions_Encrypted/Session_1",
-    "Crashpad/pending/report.dmp",
-    "GrShaderCache/data_0",
-    "ShaderCache/data_0",
-    "component_crx_cache/x.crx",
-    "Profile 1/Preferences",
-    "Profile 1/Cookies",
-)
-KEPT = (
-    "Local State",
-    "Default/Preferences",
-    "Default/Secure Preferences",
-    "Default/Cookies",
-    "Default/Cookies-journal",
-    "Default/Login Data",
-    "Default/Web Data",
-    "Default/Service Worker/Database/000003.log",
-    "Default/IndexedDB/http_127.0.0.1_0.indexeddb.leveldb/000003.log",
-)
-NEVER = ("SingletonLock", "SingletonSocket", "SingletonCookie", "DevToolsActivePort", "Default/LOCK")
-CACHE_BYTES = 64 * 1024
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from pytest_edgeprofile.profile.base import check_base
 from pytest_edgeprofile.profile.golden import build_golden, ensure_golden
 from pytest_edgeprofile.profile.manager import ProfileManager, ProfileType
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id
-from tests.profile.conftest import CACHES, KEPT, NEVER
 from tests.support.checks import tree_digest
+from tests.support.profiles import CACHES, KEPT, NEVER
 from tests.support.systems import not_on_windows
 
 

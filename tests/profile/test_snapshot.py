@@ -27,7 +27,7 @@ from pytest_edgeprofile.profile.layout import NEVER_COPY, needs_keyring
 from pytest_edgeprofile.profile.leveldb import CURRENT, read_manifest
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id
 from pytest_edgeprofile.profile.snapshot import COMPANIONS, SQLITE_MAGIC, Limits, snapshot_tree
-from tests.conftest import QUIET_LIST
+from tests.support.browsers import QUIET_LIST
 from tests.support.checks import wait_for
 from tests.support.live import WRITE_SCRIPT, LiveBrowser, read_only_view, unmount
 

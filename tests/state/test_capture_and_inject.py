@@ -33,7 +33,7 @@ from pytest_edgeprofile.state import Launch, LoginState, capture_from_base, capt
 from pytest_edgeprofile.state.capture import quit_browser
 from pytest_edgeprofile.state.cdp import CdpConnection
 from pytest_edgeprofile.state.tabs import answered_tab
-from tests.conftest import QUIET_LIST
+from tests.support.browsers import QUIET_LIST
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest, wait_for
 
 pytestmark = pytest.mark.browser

@@ -9,16 +9,23 @@ way the plugin finds them (``browser/locate.py``: install locations, PATH, the r
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from demo.baseprofile import CLOSED_NETWORK_ARGS
 from pytest_edgeprofile import platforms
 from pytest_edgeprofile.browser.locate import find_binary, find_local_driver
 from pytest_edgeprofile.errors import ProfileError
 
 SWITCH = "EDGEPROFILE_TEST_BROWSER"
 KINDS = ("chromium", "chrome", "edge")
+# The network here is closed: these keep Chromium from trying to reach it at every start.
+QUIET_LIST = list(CLOSED_NETWORK_ARGS)
+QUIET_ARGS = shlex.join(QUIET_LIST)  # as PYTEST_EDGEPROFILE_ARG, which the plugin splits like a shell
+# Stand-in msedge and msedgedriver scripts, for the Edge paths on a machine without Edge (see its README.md).
+STANDINS = Path(__file__).parent.parent / "standins"
 
 
 def switch_value(environ: dict[str, str] | None = None) -> str:

@@ -71,6 +71,12 @@ def test_our_arguments_restore_the_session_and_skip_first_run(browser: str) -> N
     assert ("--edge-skip-compat-layer-relaunch" in args) is (browser == "edge")
 
 
+def test_a_new_user_data_dir_restores_no_session_and_keeps_the_rest() -> None:
+    args = browser_options("chromium", restore_last_session=False)["args"]
+    assert "--restore-last-session" not in args
+    assert [a for a in OURS if a in args] == [a for a in OURS if a != "--restore-last-session"]
+
+
 @pytest.mark.parametrize("browser", ["edge", "chrome", "chromium"])
 def test_headless_unless_headed(browser: str) -> None:
     assert "--headless=new" in browser_options(browser)["args"]

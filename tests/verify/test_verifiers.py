@@ -29,7 +29,7 @@ from pytest_edgeprofile.verify import (
     VerificationStatus,
     run_verification,
 )
-from tests.conftest import QUIET_LIST
+from tests.support.browsers import QUIET_LIST
 from tests.support.checks import leftover_processes
 from tests.support.systems import not_on_windows
 

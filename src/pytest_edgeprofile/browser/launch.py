@@ -25,10 +25,13 @@ def start_browser(
     browser: str,
     options: ChromiumOptions,
     driver_path: Path,
-    run_path: Path,
+    run_path: Path | None,
     log_path: Path | None = None,
+    *,
+    place: str = "the clone",
 ) -> ChromiumDriver:
-    """Start the driver and a browser with ``options``; ``webdriver.Edge`` for edge."""
+    """Start the driver and a browser with ``options``; ``webdriver.Edge`` for edge. The driver's pid is noted in
+    ``run_path`` (a run folder) so cleanup can always end it; ``place`` names the user data dir in messages."""
     log_output: str | int = str(log_path) if log_path is not None else subprocess.DEVNULL
     try:
         if browser == "edge":
@@ -42,14 +45,15 @@ def start_browser(
     except WebDriverException as exc:
         message = first_line(exc)
         raise BrowserStartError(
-            f"{browser} did not start on the clone {_user_data_dir(options)} with driver {driver_path}: {message}",
+            f"{browser} did not start on {place} {_user_data_dir(options)} with driver {driver_path}: {message}",
             _user_data_dir(options),
         ) from None
     except OSError as exc:
         raise BrowserNotFoundError(
             f"the driver {driver_path} cannot be started: {exc.strerror or exc}.", driver_path
         ) from None
-    record_process(run_path, service_pid)
+    if run_path is not None:
+        record_process(run_path, service_pid)
     return driver
 
 

@@ -16,6 +16,7 @@ EXCLUDED_SWITCHES = ["password-store", "use-mock-keychain"]
 # keeping it spares the browser a desktop-keyring probe that costs seconds on a machine without one.
 EXCLUDED_WITH_BASIC_STORE = ["use-mock-keychain"]
 UNSEEN_UI_FEATURES = "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup"
+RESTORE_LAST_SESSION = "--restore-last-session"
 COMMON_ARGS = (
     "--no-first-run",
     "--no-default-browser-check",
@@ -23,10 +24,10 @@ COMMON_ARGS = (
     # Session cookies (no expiry) survive only when the browser restores the last session. The tabs it would
     # restore are dropped before each start (profile.clone.forget_open_tabs) and replaced by the run's blank
     # tab (browser.blank_tab), so each browser opens one about:blank tab.
-    "--restore-last-session",
-    # Chromium builds its omnibox popups as hidden web pages at start-up, headless too: measured on Chromium 156,
-    # half of a browser's CPU from start to first page, for a popup no WebDriver test can see. Without them it
-    # uses the native popup. The driver merges every --disable-features it is given, so users' lists still apply.
+    RESTORE_LAST_SESSION,
+    # Chromium builds its omnibox popups as hidden web pages at start-up, headless too: a large share of a
+    # browser's start-up CPU (docs/performance.md) for a popup no WebDriver test can see. Without them it uses
+    # the native popup. The driver merges every --disable-features it is given, so users' lists still apply.
     UNSEEN_UI_FEATURES,
 )
 EDGE_ARGS = ("--edge-skip-compat-layer-relaunch",)
@@ -45,17 +46,20 @@ def build_options(
     headed: bool = False,
     extra_args: Iterable[str] = (),
     keyring: bool = True,
+    restore_last_session: bool = True,
 ) -> ChromiumOptions:
     """Options that start ``binary`` on the clone ``user_data_dir`` with its profile ``profile_folder``.
 
     ``keyring`` False: the profile's secrets need no OS keyring (see ``profile.layout.needs_keyring``).
+    ``restore_last_session`` False: a new, empty user data dir (``edgeprofile login``) has no session to restore.
     """
     options: ChromiumOptions = EdgeOptions() if browser == "edge" else ChromeOptions()
     options.binary_location = str(binary)
     options.add_argument(f"--user-data-dir={user_data_dir}")
     options.add_argument(f"--profile-directory={profile_folder}")
     for arg in COMMON_ARGS + (EDGE_ARGS if browser == "edge" else ()):
-        options.add_argument(arg)
+        if restore_last_session or arg != RESTORE_LAST_SESSION:
+            options.add_argument(arg)
     if not headed:
         options.add_argument("--headless=new")
     if running_as_root_on_linux():

@@ -10,7 +10,6 @@ import contextlib
 import os
 import select
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -18,16 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .. import platforms, processes
-from ..browser.launch import is_usable
+from ..browser.launch import is_usable, start_browser
 from ..browser.locate import find_binary, find_driver
-from ..browser.options import EDGE_ARGS, EXCLUDED_SWITCHES, running_as_root_on_linux
+from ..browser.options import build_options
 from ..errors import ProfileError, SettingsError, first_line
 from ..profile.layout import LOCAL_STATE
 from ..settings import BROWSERS, CHANNELS, SPECS_BY_NAME, Settings
 from .common import origin
 
 if TYPE_CHECKING:
-    from selenium.webdriver.chromium.options import ChromiumOptions
     from selenium.webdriver.remote.webdriver import WebDriver
 
 PROMPT = "Sign in in the browser window, then press Enter here (or close the browser)."
@@ -93,50 +91,6 @@ def check_display(*, headless: bool, env: Mapping[str, str], system: str | None 
         "WAYLAND_DISPLAY are unset); run it in a desktop session (or with ssh -X), or add --headless "
         "when no one needs to sign in by hand (tests, CI)."
     )
-
-
-def login_options(
-    browser: str, binary: Path, target: Path, *, headless: bool, profile: str, extra_args: tuple[str, ...] = ()
-) -> ChromiumOptions:
-    """A browser the way the user runs it, on the new user data dir: no password-store / mock-keychain switches."""
-    from selenium.webdriver import ChromeOptions, EdgeOptions
-
-    options: ChromiumOptions = EdgeOptions() if browser == "edge" else ChromeOptions()
-    options.binary_location = str(binary)
-    options.add_argument(f"--user-data-dir={target}")
-    if profile != "Default":
-        options.add_argument(f"--profile-directory={profile}")
-    for arg in ("--no-first-run", "--no-default-browser-check", *(EDGE_ARGS if browser == "edge" else ())):
-        options.add_argument(arg)
-    if headless:
-        options.add_argument("--headless=new")
-    if running_as_root_on_linux():
-        options.add_argument("--no-sandbox")
-    # Without them the cookie key comes from the keyring / Keychain, as in the user's own browser and in a run.
-    options.add_experimental_option("excludeSwitches", list(EXCLUDED_SWITCHES))
-    for arg in extra_args:
-        if arg not in options.arguments:
-            options.add_argument(arg)
-    return options
-
-
-def start_browser(browser: str, options: ChromiumOptions, driver: Path, target: Path) -> WebDriver:
-    from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
-
-    try:
-        if browser == "edge":
-            service = webdriver.EdgeService(executable_path=str(driver), log_output=subprocess.DEVNULL)
-            return webdriver.Edge(options=options, service=service)  # type: ignore[arg-type]
-        chrome = webdriver.ChromeService(executable_path=str(driver), log_output=subprocess.DEVNULL)
-        return webdriver.Chrome(options=options, service=chrome)  # type: ignore[arg-type]
-    except WebDriverException as exc:
-        raise ProfileError(
-            f"{browser} did not start on {target} with driver {driver}: {first_line(exc)}",
-            target,
-        ) from None
-    except OSError as exc:
-        raise ProfileError(f"the driver {driver} cannot be started: {exc.strerror or exc}.", driver) from None
 
 
 class StdinWatcher:
@@ -211,11 +165,11 @@ def wait_for_user(
             return "closed"
 
 
-def _open(session: WebDriver, url: str, target: Path) -> None:
+def _open(driver: WebDriver, url: str, target: Path) -> None:
     from selenium.common.exceptions import WebDriverException
 
     try:
-        session.get(url)
+        driver.get(url)
     except WebDriverException as exc:
         raise ProfileError(
             f"the browser on {target} could not open {url}: {first_line(exc)}",
@@ -224,13 +178,13 @@ def _open(session: WebDriver, url: str, target: Path) -> None:
 
 
 def _wait_for_user_on(stdin: TextIO, headless: bool) -> Wait:
-    return lambda session: wait_for_user(stdin, lambda: is_usable(session), eof_ends=headless)
+    return lambda driver: wait_for_user(stdin, lambda: is_usable(driver), eof_ends=headless)
 
 
-def close_browser(session: WebDriver, target: Path, timeout: float = EXIT_TIMEOUT) -> None:
+def close_browser(driver: WebDriver, target: Path, timeout: float = EXIT_TIMEOUT) -> None:
     """Quit the browser and wait until it has released ``target``; end what is left after ``timeout``."""
     with contextlib.suppress(Exception):  # a browser the user closed makes quit fail; the driver still stops
-        session.quit()
+        driver.quit()
     deadline = time.monotonic() + timeout
     while os.path.lexists(target / "SingletonLock") or processes.processes_using(target):
         if time.monotonic() > deadline:
@@ -268,6 +222,50 @@ def settings_text(values: Mapping[str, str]) -> str:
     )
 
 
+def _sign_in(
+    resolved: Settings,
+    url: str,
+    target: Path,
+    binary: Path,
+    driver_path: Path,
+    *,
+    headless: bool,
+    out: TextIO,
+    wait: Wait,
+) -> str:
+    """Open ``url`` in a browser on ``target``, ``wait`` for the user, close the browser; how the wait ended."""
+    made_here = not target.exists()
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The browser as the user runs it, on the new folder (no password-store / mock-keychain switches: the cookie
+    # key comes from the keyring / Keychain, as in a run); a new folder has no last session to restore.
+    options = build_options(
+        resolved.browser,
+        binary,
+        target,
+        resolved.profile,
+        headed=not headless,
+        extra_args=resolved.args,
+        restore_last_session=False,
+    )
+    try:  # no run folder: login's browser is its own, ended below whatever happens
+        driver = start_browser(resolved.browser, options, driver_path, None, place="the new base")
+    except ProfileError:
+        if made_here:  # so that the next attempt is not refused for a folder this one left
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    opened = False
+    try:
+        _open(driver, url, target)
+        opened = True
+        print(PROMPT, file=out, flush=True)
+        how = wait(driver)
+    finally:
+        close_browser(driver, target)
+        if not opened and made_here:  # nothing was signed in: leave no folder that a retry would be refused for
+            shutil.rmtree(target, ignore_errors=True)
+    return how
+
+
 def run(
     resolved: Settings,
     url: str,
@@ -284,28 +282,17 @@ def run(
     check_target(target, resolved, env=env, home=home)
     check_display(headless=headless, env=env)
     binary = find_binary(resolved.browser, resolved.channel, resolved.binary, resolved.source("binary"), env=env)
-    driver = find_driver(resolved.browser, binary, resolved.driver_path, resolved.source("driver"), env=env)
-    made_here = not target.exists()
-    target.mkdir(mode=0o700, parents=True, exist_ok=True)
-    options = login_options(
-        resolved.browser, binary, target, headless=headless, profile=resolved.profile, extra_args=resolved.args
+    driver_path = find_driver(resolved.browser, binary, resolved.driver_path, resolved.source("driver"), env=env)
+    how = _sign_in(
+        resolved,
+        url,
+        target,
+        binary,
+        driver_path,
+        headless=headless,
+        out=out,
+        wait=wait or _wait_for_user_on(stdin, headless),
     )
-    try:
-        session = start_browser(resolved.browser, options, driver, target)
-    except ProfileError:
-        if made_here:  # so that the next attempt is not refused for a folder this one left
-            shutil.rmtree(target, ignore_errors=True)
-        raise
-    opened = False
-    try:
-        _open(session, url, target)
-        opened = True
-        print(PROMPT, file=out, flush=True)
-        how = (wait or _wait_for_user_on(stdin, headless))(session)
-    finally:
-        close_browser(session, target)
-        if not opened and made_here:  # nothing was signed in: leave no folder that a retry would be refused for
-            shutil.rmtree(target, ignore_errors=True)
     if not (target / LOCAL_STATE).is_file():
         raise ProfileError(
             f"the browser left no Local State in {target}, so it is not a profile yet; run login "

@@ -1,6 +1,6 @@
 """What a user data dir holds: its Local State, its profiles, and which of their files a clone needs.
 
-The rules come from shared/docs/chromium-profiles.md: caches are skipped (most of a daily profile's bytes),
+The rules (listed in the README, "How a profile flows"): caches are skipped (most of a daily profile's bytes),
 lock and singleton files are never copied (a copied socket hands the clone's launch to the user's real browser).
 """
 

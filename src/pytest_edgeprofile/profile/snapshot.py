@@ -6,12 +6,12 @@ left out unread) and reads each kind of file the way its writer lets a reader in
 for writing, and the browser keeps every lock it holds:
 
 - SQLite databases: SQLite's online backup API on a read-only connection, in one pass under SQLite's own shared
-  lock (milliseconds for a profile's databases), which yields one committed state of the database, never a torn
-  one. Measured on Linux with Chromium 156: the cookie database (the network service's) is opened in SQLite's
-  normal locking mode and is free between the browser's commits (one every 30 s at most); the browser's own
-  databases (History, Web Data, Login Data once written, Top Sites ...) use SQLite's default exclusive locking
-  mode and stay locked while it runs. Those are left out after a short wait, each named in
-  ``CopyStats.left_out`` (a clone works without them: no history, autofill or saved passwords). The cookie
+  lock (held only for that pass), which yields one committed state of the database, never a torn one. Chromium
+  (seen on Linux with Chromium 156; README, "Tests while your browser stays open") opens the cookie database (the
+  network service's) in SQLite's normal locking mode, so it is free between the browser's commits (one every 30 s
+  at most); the browser's own databases (History, Web Data, Login Data once written, Top Sites ...) use SQLite's
+  default exclusive locking mode and stay locked while it runs. Those are left out after a short wait, each named
+  in ``CopyStats.left_out`` (a clone works without them: no history, autofill or saved passwords). The cookie
   database is required: locked past its deadline, the snapshot fails with one sentence. Journals and
   write-ahead logs are never copied (a backup is complete without them, and a stale journal beside it would be
   "rolled back" into it). A database in write-ahead-log mode is read only while closed (no -wal, no -shm): a

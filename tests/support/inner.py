@@ -1,4 +1,5 @@
-"""What inner pytest runs execute: test modules against the login site, and how to run them."""
+"""What inner pytest runs execute: test modules against the login site, and how to run them (``run_inner`` for the
+standard signed-in module, ``run_files`` for modules a test writes)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,24 @@ def test_logged_in(edge_driver, edge_profile, n):
 
 def write_inner_tests(pytester: pytest.Pytester, count: int) -> None:
     pytester.makepyfile(test_inner=INNER_TESTS.format(count=count))
+
+
+def run_inner(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base: Path, clone_root: Path, *args: str, count: int = 4
+) -> tuple[pytest.RunResult, list[dict[str, object]]]:
+    """Run the inner suite in a subprocess against ``base``; returns its result and each test's record."""
+    write_inner_tests(pytester, count)
+    records = pytester.path / "records"
+    records.mkdir(exist_ok=True)
+    monkeypatch.setenv("EDGEPROFILE_TEST_RECORDS", str(records))
+    result = pytester.runpytest_subprocess(
+        *plugin_args(base, clone_root),
+        "-p",
+        "no:cacheprovider",
+        *args,
+    )
+    found = [json.loads(p.read_text()) for p in sorted(records.glob("*.json"))]
+    return result, found
 
 
 # The preamble of an inner test module: the site, a folder for records, and two helpers.
