@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from demo.site import SESSION_COOKIE, STORAGE_KEY, USERNAME, LoginSite, api_token_for, token_for
-from tests.support.browsers import QUIET_ARGS, QUIET_LIST
+from pytest_edgeprofile.profile.base import version_page
+from tests.support.browsers import QUIET_ARGS, QUIET_LIST, TEST_BROWSER
 from tests.support.checks import driver_pids, leftover_processes, new_drivers_left, tree_digest
 from tests.support.cli import chromium_args, clean_env, cli
 
@@ -136,7 +137,7 @@ def test_playwright_given_the_exported_file_is_signed_in_and_sees_the_local_stor
     assert login_site.logins == logins_before and "POST /login" not in login_site.requests[requests_before:]
 
 
-# --- one sentence, exit 2 -------------------------------------------------------------------------------------
+# --- one sentence, exit 2: a bad value on the command line -----------------------------------------------------
 
 
 def test_a_bad_origin(base_profile: Path, chromium: tuple[Path, Path], tmp_path: Path) -> None:
@@ -147,30 +148,6 @@ def test_a_bad_origin(base_profile: Path, chromium: tuple[Path, Path], tmp_path:
         "scheme://host[:port] with http or https and no path.\n"
     )
     assert not (tmp_path / "s.json").exists() and not (tmp_path / "clones").exists()
-
-
-def test_a_missing_base(chromium: tuple[Path, Path], tmp_path: Path) -> None:
-    missing = tmp_path / "nope" / "User Data"
-    done = export(missing, chromium, tmp_path, "-o", str(tmp_path / "s.json"))
-    assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == (
-        f"edgeprofile: the base user data dir {missing} (from --user-data-dir) does not exist; set "
-        "--user-data-dir to the browser's 'User Data' folder (edge://version shows it as the parent "
-        "of 'Profile path').\n"
-    )
-    assert not (tmp_path / "s.json").exists()
-
-
-def test_a_base_in_use(
-    base_copy: Path, chromium: tuple[Path, Path], tmp_path: Path, running_browser: subprocess.Popen[bytes]
-) -> None:
-    pid = int(os.readlink(base_copy / "SingletonLock").rsplit("-", 1)[1])
-    done = export(base_copy, chromium, tmp_path, "-o", str(tmp_path / "s.json"))
-    assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr.startswith(f"edgeprofile: the base profile {base_copy} is in use by pid {pid} (")
-    assert done.stderr.endswith("The plugin never copies a profile while it is open.\n")
-    assert done.stderr.count("\n") == 1
-    assert not (tmp_path / "s.json").exists() and running_browser.poll() is None
 
 
 @pytest.mark.parametrize("where", ["missing folder", "a folder", "inside the base"])
@@ -193,3 +170,30 @@ def test_a_file_that_cannot_or_must_not_be_written(
     }[where]
     assert done.stderr == f"edgeprofile: {expected}\n"
     assert tree_digest(base_copy) == digest
+
+
+# --- one sentence, exit 1: the profile is not ready ---------------------------------------------------------
+
+
+def test_a_missing_base(chromium: tuple[Path, Path], tmp_path: Path) -> None:
+    missing = tmp_path / "nope" / "User Data"
+    done = export(missing, chromium, tmp_path, "-o", str(tmp_path / "s.json"))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"edgeprofile: the base user data dir {missing} (from --user-data-dir) does not exist; set "
+        f"--user-data-dir to the browser's 'User Data' folder ({version_page(TEST_BROWSER)} shows it as the parent "
+        "of 'Profile path').\n"
+    )
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_a_base_in_use(
+    base_copy: Path, chromium: tuple[Path, Path], tmp_path: Path, running_browser: subprocess.Popen[bytes]
+) -> None:
+    pid = int(os.readlink(base_copy / "SingletonLock").rsplit("-", 1)[1])
+    done = export(base_copy, chromium, tmp_path, "-o", str(tmp_path / "s.json"))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith(f"edgeprofile: the base profile {base_copy} is in use by pid {pid} (")
+    assert done.stderr.endswith("The plugin never copies a profile while it is open.\n")
+    assert done.stderr.count("\n") == 1
+    assert not (tmp_path / "s.json").exists() and running_browser.poll() is None

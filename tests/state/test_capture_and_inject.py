@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -26,7 +26,7 @@ from demo.site import (
 )
 from pytest_edgeprofile.browser.launch import start_browser
 from pytest_edgeprofile.browser.options import build_options
-from pytest_edgeprofile.log import LOGGER_NAME
+from pytest_edgeprofile.log import close_event_log, open_event_log
 from pytest_edgeprofile.profile.manager import ProfileManager
 from pytest_edgeprofile.profile.run import new_run_id
 from pytest_edgeprofile.state import Launch, LoginState, capture_from_base, capture_from_golden, inject_state
@@ -112,20 +112,25 @@ def test_every_cookie_and_flag_matches_what_the_browser_reports_on_a_clone(
 
 
 def test_from_the_base_nothing_is_left_and_nothing_is_logged(
-    base_profile: Path, tmp_path: Path, launch: Launch, login_site: LoginSite, caplog: pytest.LogCaptureFixture
+    base_profile: Path, tmp_path: Path, launch: Launch, login_site: LoginSite
 ) -> None:
     before, drivers = tree_digest(base_profile), driver_pids()
     clone_root = tmp_path / "clones"
-    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
-
-    state = capture_from_base(base_profile, "Default", clone_root, launch, [login_site.url])
+    # The events go only to the process's event log file (never to the logging tree): read them there.
+    event_log = tmp_path / "logs" / "events.jsonl"
+    handler = open_event_log(event_log)
+    try:
+        state = capture_from_base(base_profile, "Default", clone_root, launch, [login_site.url])
+    finally:
+        close_event_log(handler)
 
     assert state.cookie(SESSION_COOKIE) is not None and state.item_count == 1
     assert tree_digest(base_profile) == before, "the base is only read"
     assert list(clone_root.iterdir()) == [], "the private run folder is removed"
     assert leftover_processes(clone_root) == [] and new_drivers_left(drivers) == []
-    events = [record.getMessage() for record in caplog.records]
-    assert any('"event": "state_captured"' in event and '"storage_items": 1' in event for event in events), events
+    events = event_log.read_text(encoding="utf-8").splitlines()
+    captured = [json.loads(line) for line in events if json.loads(line)["event"] == "state_captured"]
+    assert [(event["worker"], event["storage_items"]) for event in captured] == [("login-state", 1)], events
     shown = [*events, repr(state), str(state), *map(repr, state.cookies)]
     assert not [text for text in shown for secret in secrets_of(login_site) if secret in text]
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TextIO
 
 from ..browser.locate import find_binary, find_driver
-from ..errors import LoginStateError
+from ..errors import SettingsError
 from ..profile.base import check_base, check_clone_root
 from ..settings import Settings
 from ..state import Launch, LoginState, capture_from_base, origin_of, parse_origin, write_state_file
 from ..state.model import merge_origins
 
+OUTPUT = "-o"  # the option naming the file to write: both the "setting" and the source of a bad value
 USE_IT = {
     "playwright": 'Playwright: browser.new_context(storage_state="{file}"), or pytest-playwright\'s '
     'browser_context_args fixture returning {{**browser_context_args, "storage_state": "{file}"}}.',
@@ -39,18 +40,24 @@ def _within(path: Path, root: Path) -> bool:
 
 
 def check_output(target: Path, resolved: Settings) -> None:
-    """The file can be written, and not into the base (the base is only ever read)."""
+    """The file can be written, and not into the base (the base is only ever read).
+
+    A bad ``-o`` is a wrong value on the command line: ``SettingsError``, exit status 2 (like a bad --origin).
+    """
     if target.is_dir():
-        raise LoginStateError(f"-o {target} is a folder; give the name of the file to write.", target)
+        raise SettingsError(f"-o {target} is a folder; give the name of the file to write.", OUTPUT, OUTPUT)
     if not target.parent.is_dir():
-        raise LoginStateError(
-            f"the folder of -o {target} does not exist; create it or give a file in an existing folder.", target
+        raise SettingsError(
+            f"the folder of -o {target} does not exist; create it or give a file in an existing folder.",
+            OUTPUT,
+            OUTPUT,
         )
     if _within(target, resolved.user_data_dir):
-        raise LoginStateError(
+        raise SettingsError(
             f"-o {target} is inside the base user data dir {resolved.user_data_dir}, which is "
             "only ever read; write the file elsewhere.",
-            target,
+            OUTPUT,
+            OUTPUT,
         )
 
 
@@ -72,7 +79,7 @@ def run(resolved: Settings, *, origins: Sequence[str], fmt: str, output: Path, o
     wanted = wanted_origins(origins, resolved)
     check_output(output, resolved)
     check_clone_root(resolved.clone_root, resolved.user_data_dir, resolved.sources)
-    base = check_base(resolved.user_data_dir, resolved.profile, sources=resolved.sources)
+    base = check_base(resolved.user_data_dir, resolved.profile, sources=resolved.sources, browser=resolved.browser)
     binary = find_binary(resolved.browser, resolved.channel, resolved.binary, resolved.source("binary"))
     driver = find_driver(
         resolved.browser,

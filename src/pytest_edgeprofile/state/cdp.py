@@ -147,6 +147,13 @@ class CdpConnection:
                     return params if isinstance(params, dict) else {}
             self._read_one(deadline, method)
 
+    def wait_until(self, condition: Callable[[], bool], waiting_for: str, timeout: float | None = None) -> None:
+        """Read the browser's messages (events go to their handlers, which may change what ``condition`` sees)
+        until ``condition()`` holds; raises ``LoginStateError`` at the deadline."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while not condition():
+            self._read_one(deadline, waiting_for)
+
     def _read_one(self, deadline: float, waiting_for: str) -> None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:

@@ -71,7 +71,36 @@ def answered_tab(
         finally:
             connection.on("Fetch.requestPaused", session, None)
     finally:
+        close_tab(connection, target_id, timeout)
+
+
+def close_tab(connection: CdpConnection, target_id: str, timeout: float | None = None) -> None:
+    """Close the tab and return once the browser has destroyed it.
+
+    ``Target.closeTarget`` answers before the tab is gone: a WebDriver session asked for its windows right after
+    would still list it (measured: for about a quarter of a second). ``Target.targetDestroyed`` is sent only to a
+    connection that discovers targets, so discovery is on while the tab closes, its other events ignored.
+    """
+    gone = False
+
+    def destroyed(event: dict[str, Any], _session: str | None) -> None:
+        nonlocal gone
+        gone = gone or event.get("targetId") == target_id
+
+    def ignore(_event: dict[str, Any], _session: str | None) -> None:
+        """Discovery first reports every existing target, then their changes: nobody waits for those."""
+
+    watched = {"Target.targetDestroyed": destroyed, "Target.targetCreated": ignore, "Target.targetInfoChanged": ignore}
+    for method, handler in watched.items():
+        connection.on(method, None, handler)
+    try:
+        connection.send("Target.setDiscoverTargets", {"discover": True})
         connection.send("Target.closeTarget", {"targetId": target_id})
+        connection.wait_until(lambda: gone, "Target.targetDestroyed", timeout)
+        connection.send("Target.setDiscoverTargets", {"discover": False})
+    finally:
+        for method in watched:
+            connection.on(method, None, None)
 
 
 def storage_id(connection: CdpConnection, session: str, origin: str) -> dict[str, Any]:
