@@ -72,6 +72,7 @@ def launch(chromium: tuple[Path, Path]) -> Launch:
 def manager(base_profile: Path, tmp_path: Path) -> Iterator[ProfileManager]:
     manager = ProfileManager(base_profile, "Default", tmp_path / "clones", new_run_id())
     try:
+        manager.ensure_golden()
         yield manager
     finally:
         manager.remove()
