@@ -20,7 +20,7 @@ from .browser.blank_tab import BlankTab
 from .browser.launcher import Launcher
 from .browser.locate import Executables, find_executables
 from .browser.options import build_options
-from .browser.scopes import PerTest, WarmBrowser, options_key, scope_for
+from .browser.scopes import BrowserScope, WarmBrowser, options_key, scope_for
 from .errors import ProfileError, VerificationError
 from .log import get_logger
 from .metrics import WorkerMetrics
@@ -117,7 +117,7 @@ class CloneOwner:
         self.failure: ProfileError | None = None
         self.keyring: bool | None = None  # the clone's secrets need the OS keyring (configuration, not a metric)
         self._launcher: Launcher | None = None
-        self._scope: PerTest | None = None
+        self._scope: BrowserScope | None = None
         self.warm: WarmBrowser | None = None
 
     @property
@@ -140,7 +140,7 @@ class CloneOwner:
         return self._executables
 
     @property
-    def scope(self) -> PerTest:
+    def scope(self) -> BrowserScope:
         if self._scope is None:
             self._scope = scope_for(self.settings.driver_scope, self.settings.isolation, self.launcher)
         return self._scope

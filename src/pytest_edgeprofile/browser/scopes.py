@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Protocol
 
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
@@ -33,6 +34,18 @@ class WarmBrowser:
 
     def usable_for(self, options: ChromiumOptions, profile: WorkerProfile) -> bool:
         return self.key == options_key(options) and looks_damaged(profile) is None and is_usable(self.driver)
+
+
+class BrowserScope(Protocol):
+    """What every scope does; the remote (Grid) and per-test-context scopes are more of the same."""
+
+    def acquire(
+        self, options: ChromiumOptions, profile: WorkerProfile, warm: ChromiumDriver | None
+    ) -> ChromiumDriver: ...  # the browser for one test (``warm``: the verified one, to use first)
+
+    def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None: ...  # after that test
+
+    def close(self, profile: WorkerProfile) -> None: ...  # the end of the worker: no browser of it left
 
 
 class PerTest:
@@ -91,9 +104,6 @@ class PerWorker(PerTest):
             self.launcher.quit(driver, profile)
 
 
-BrowserScope = PerTest  # the interface every scope has: acquire, release, close
-
-
-def scope_for(driver_scope: str, isolation: str, launcher: Launcher) -> PerTest:
+def scope_for(driver_scope: str, isolation: str, launcher: Launcher) -> BrowserScope:
     """The policy the ``driver-scope`` setting names."""
     return PerWorker(launcher, isolation) if driver_scope == "worker" else PerTest(launcher, isolation)

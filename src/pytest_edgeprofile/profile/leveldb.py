@@ -54,11 +54,6 @@ class Manifest:
     tables: dict[int, int] = field(default_factory=dict)
 
 
-def is_leveldb(folder: Path) -> bool:
-    """A LevelDB folder has a CURRENT file (one that was never written to has only LOCK and LOG: plain files)."""
-    return (folder / CURRENT).is_file()
-
-
 def _records(data: bytes) -> Iterator[bytes]:
     """The logical records of a LevelDB log-format file; a record cut short at the end is left out, as LevelDB does."""
     pos, pending = 0, bytearray()
