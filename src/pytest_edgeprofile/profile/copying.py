@@ -202,6 +202,25 @@ Progress = Callable[[int, int], None]
 """Told (bytes copied so far, bytes to copy) as files finish."""
 
 
+class Building:
+    """A copy being made in the new folder ``dst``: removed whole if anything fails, and an ``OSError`` turned
+    into one sentence that names the bytes the copy needed (``total``, set once known)."""
+
+    def __init__(self, src: Path, dst: Path) -> None:
+        self.src, self.dst, self.total = src, dst, 0
+
+    def __enter__(self) -> Building:
+        self.dst.mkdir(mode=0o700)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object) -> None:
+        if kind is None:
+            return
+        shutil.rmtree(self.dst, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _copy_error(exc, self.src, self.dst, self.total) from None
+
+
 def copy_tree(
     src: Path,
     dst: Path,
@@ -213,12 +232,10 @@ def copy_tree(
     """Copy ``src`` to the new folder ``dst`` (0700 folders, 0600 files), skipping what ``include`` rejects."""
     started = time.perf_counter()
     stats = CopyStats()
-    total = 0
-    dst.mkdir(mode=0o700)
     copier = _FileCopier()
-    try:
+    with Building(src, dst) as building:
         plan = _plan(src, include or (lambda _rel, _is_dir: True), stats)
-        total = sum(size for _rel, size, _mode in plan.files)
+        total = building.total = sum(size for _rel, size, _mode in plan.files)
         for rel in sorted(plan.dirs, key=lambda r: r.count("/")):
             (dst / rel).mkdir(mode=0o700)
         with ThreadPoolExecutor(max_workers=threads or default_threads()) as pool:
@@ -230,12 +247,6 @@ def copy_tree(
                 done += size
                 if progress is not None:
                     progress(done, total)
-    except OSError as exc:
-        shutil.rmtree(dst, ignore_errors=True)
-        raise _copy_error(exc, src, dst, total) from None
-    except BaseException:
-        shutil.rmtree(dst, ignore_errors=True)
-        raise
     stats.files = len(plan.files)
     stats.bytes = total
     stats.seconds = time.perf_counter() - started

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from urllib.parse import quote
 
 from ..errors import CloneError, ProfileCorruptError
 from ..log import get_logger
-from .copying import CopyStats, Include, Progress, _copy_error, _FileCopier, _plan, default_threads
+from .copying import Building, CopyStats, Include, Progress, _FileCopier, _plan, default_threads
 from .layout import LOCAL_STATE, PREFERENCES, SECURE_PREFERENCES, encryption_versions, repair_hint
 from .leveldb import CURRENT, UnsettledError, copy_leveldb
 from .run import write_private
@@ -296,13 +295,11 @@ def snapshot_tree(
     """
     started = time.perf_counter()
     stats = CopyStats()
-    total = 0
-    dst.mkdir(mode=0o700)
     log = get_logger()
-    try:
+    with Building(src, dst) as building:
         plan = _classify(src, include, stats)
         snapshot = _Snapshot(src, dst, required, limits or Limits())
-        total = sum(size for _kind, _rel, size, _mode in plan.jobs)
+        total = building.total = sum(size for _kind, _rel, size, _mode in plan.jobs)
         for rel in sorted(plan.dirs, key=lambda r: r.count("/")):
             (dst / rel).mkdir(mode=0o700)
         databases = sum(1 for kind, *_ in plan.jobs if kind == "sqlite")
@@ -327,11 +324,5 @@ def snapshot_tree(
                 done_bytes += size
                 if progress is not None:
                     progress(done_bytes, total)
-    except OSError as exc:
-        shutil.rmtree(dst, ignore_errors=True)
-        raise _copy_error(exc, src, dst, total) from None
-    except BaseException:
-        shutil.rmtree(dst, ignore_errors=True)
-        raise
     stats.seconds = time.perf_counter() - started
     return stats
