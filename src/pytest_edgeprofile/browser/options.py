@@ -45,10 +45,13 @@ def build_options(
     headed: bool = False,
     extra_args: Iterable[str] = (),
     keyring: bool = True,
+    bidi: bool = False,
 ) -> ChromiumOptions:
     """Options that start ``binary`` on the clone ``user_data_dir`` with its profile ``profile_folder``.
 
     ``keyring`` False: the profile's secrets need no OS keyring (see ``profile.layout.needs_keyring``).
+    ``bidi``: open the session's WebDriver BiDi endpoint (capability ``webSocketUrl``), which per-test user
+    contexts (``isolation context``) need; off otherwise, since the driver then runs BiDi's mapper in the browser.
     """
     options: ChromiumOptions = EdgeOptions() if browser == "edge" else ChromeOptions()
     options.binary_location = str(binary)
@@ -67,4 +70,6 @@ def build_options(
     for arg in extra_args:
         if arg not in options.arguments:
             options.add_argument(arg)
+    if bidi:
+        options.enable_bidi = True
     return options
