@@ -113,7 +113,7 @@ def test_what_a_test_does_in_its_context_never_reaches_the_next_one(
 
     second = open_context(browser, captured)
     try:
-        assert second.user_context != first.user_context
+        assert user_contexts(browser) == ["default", second.user_context], "the first test's context is gone"
         assert signed_in(browser, login_site), "the next test is signed in again"
         assert browser.get_cookie("left_behind") is None
         assert local_item(browser, "left_behind") is None
@@ -144,14 +144,29 @@ def test_window_handles_are_the_contexts_own_and_closing_leaves_the_browser_usab
     finally:
         kept = close_context(browser, context)
 
-    assert browser.window_handles == [kept] and kept not in before
+    assert browser.window_handles == [kept] == [context.handle], "the test's first tab stays, every other closes"
     assert browser.current_window_handle == kept and browser.current_url == "about:blank"
     assert is_usable(browser)
+    assert user_contexts(browser) == ["default", context.user_context], "removed when the next test's tab exists"
+
+    following = open_context(browser, None)
+    assert user_contexts(browser) == ["default", following.user_context]
+    assert browser.window_handles == [following.handle]
+    kept = close_context(browser, following, remove=True)
+
+    assert user_contexts(browser) == ["default"], "remove=True removes the context at once"
+    assert browser.window_handles == [kept] and kept not in [*before, following.handle]
+    assert browser.current_window_handle == kept and browser.current_url == "about:blank"
     browser.get(f"{login_site.url}/")
     assert browser.find_element(By.ID, "state").text == "Not signed in", "the default context never had the login"
-    with CdpConnection.bidi_for_driver(browser) as bidi:
-        contexts = bidi.send("browser.getUserContexts")["userContexts"]
-    assert [c["userContext"] for c in contexts] == ["default"], "the test's context is gone"
+
+
+def user_contexts(driver: ChromiumDriver) -> list[str]:
+    with CdpConnection.bidi_for_driver(driver) as bidi:
+        return sorted(
+            (c["userContext"] for c in bidi.send("browser.getUserContexts")["userContexts"]),
+            key=lambda name: (name != "default", name),
+        )
 
 
 def test_an_empty_context_has_no_login(browser: ChromiumDriver, login_site: LoginSite) -> None:
