@@ -15,6 +15,7 @@ one-time costs (the shared browsers' start, the capture) are reported apart from
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import tempfile
@@ -39,6 +40,14 @@ from pytest_edgeprofile.state.capture import quit_browser
 from pytest_edgeprofile.state.contexts import close_context, open_context
 
 SIGNED_IN = f"Signed in as {USERNAME}"
+
+
+def children_cpu() -> float:
+    """User + system seconds of this process's finished children: each variant quits its browsers, so the CPU of
+    every browser and driver process it started is in here once it returns. With more workers than cores (-n 6
+    on 2), a run's wall time follows CPU, so CPU per test is what a parallel run pays."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Bench:
@@ -144,10 +153,13 @@ def main() -> None:
         once: dict[str, list[float]] = {name: [] for name in VARIANTS}
         per_test: dict[str, list[float]] = {name: [] for name in VARIANTS}
         totals: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
         names = list(VARIANTS)
         for round_no in range(args.rounds):
             for name in names[round_no % len(names) :] + names[: round_no % len(names)]:
+                cpu_before = children_cpu()
                 setup, tests = VARIANTS[name](bench, args.tests)
+                cpu[name].append(children_cpu() - cpu_before)
                 once[name].append(setup)
                 per_test[name].extend(tests)
                 totals[name].append(setup + sum(tests))
@@ -162,7 +174,7 @@ def main() -> None:
         print(
             f"  {name:<28} {median * 1000:7.0f} ms per test  (from {min(per_test[name]) * 1000:.0f} to "
             f"{max(per_test[name]) * 1000:.0f}); once per worker {statistics.median(once[name]):5.2f} s; "
-            f"whole run {statistics.median(totals[name]):6.2f} s"
+            f"whole run {statistics.median(totals[name]):6.2f} s; browser CPU {statistics.median(cpu[name]):6.2f} s"
         )
     context = statistics.median(per_test["context per test"])
     rows = [
@@ -175,6 +187,12 @@ def main() -> None:
         target = f"<= {limit:.2f}" if limit is not None else "-"
         print(f"  {label:<32} {value:8.2f} {target:>8}")
     print(f"  {'context / browser per test, whole run (with the capture and the browser start)':<32} {whole:8.2f}")
+    per_worker = {name: statistics.median(values) for name, values in cpu.items()}
+    print(
+        "  browser CPU, whole run (start, capture, tests, quit): context / browser per test "
+        f"{per_worker['context per test'] / per_worker['browser per test']:.2f}, context / reused browser "
+        f"{per_worker['context per test'] / per_worker['reused browser (reset only)']:.2f}"
+    )
 
 
 if __name__ == "__main__":
