@@ -8,6 +8,7 @@ answered with an empty page (``Fetch.fulfillRequest``), any other fails, so no r
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,7 +41,19 @@ def answered_tab(
         with _answered_origin(connection, session, origin, timeout, restore=False):
             yield session
     finally:
-        connection.send("Target.closeTarget", {"targetId": target_id})
+        close_target(connection, target_id)
+
+
+def close_target(connection: CdpConnection, target_id: str) -> None:
+    """Close a tab and return once the browser no longer lists it: ``Target.closeTarget`` answers before the tab
+    is gone, and a driver asked for its window handles right after could still count it."""
+    connection.send("Target.closeTarget", {"targetId": target_id})
+    deadline = time.monotonic() + connection.timeout
+    while time.monotonic() < deadline:
+        targets = connection.send("Target.getTargets").get("targetInfos") or []
+        if all(info.get("targetId") != target_id for info in targets):
+            return
+        time.sleep(0.01)  # polling the tab's end, bounded by the deadline
 
 
 @contextmanager
