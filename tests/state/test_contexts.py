@@ -15,7 +15,7 @@ from pytest_edgeprofile.browser.launch import is_usable, start_browser
 from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.errors import BrowserContextError
 from pytest_edgeprofile.log import close_event_log, open_event_log
-from pytest_edgeprofile.state import Launch, LoginState, capture_from_base
+from pytest_edgeprofile.state import Cookie, Launch, LoginState, capture_from_base
 from pytest_edgeprofile.state.capture import quit_browser
 from pytest_edgeprofile.state.cdp import CdpConnection
 from pytest_edgeprofile.state.contexts import MIN_VERSION, close_context, context_support, open_context, open_tab
@@ -146,6 +146,7 @@ def test_window_handles_are_the_contexts_own_and_closing_leaves_the_browser_usab
 
     assert browser.window_handles == [kept] == [context.handle], "the test's first tab stays, every other closes"
     assert browser.current_window_handle == kept
+    assert wait_for(lambda: browser.current_url == "about:blank"), "the finished test's page is left"
     assert is_usable(browser)
     assert user_contexts(browser) == ["default", context.user_context], "removed when the next test's tab exists"
 
@@ -264,3 +265,16 @@ def test_a_dead_browser_raises_a_clear_error(browser_under_test: BrowserUnderTes
     finally:
         quit_browser(driver, tmp_path / "doomed")
     assert leftover_processes(tmp_path) == []
+
+
+def test_a_state_the_browser_refuses_leaves_no_half_made_context(browser: ChromiumDriver) -> None:
+    refused = LoginState((Cookie("bad;name", "secret-value", "127.0.0.1"),))  # "Invalid cookie fields"
+    before = user_contexts(browser)
+
+    with pytest.raises(BrowserContextError, match=r"^the test's browser context could not be opened \(") as caught:
+        open_context(browser, refused)
+
+    assert not caught.value.browser_gone and "the browser still answers" in str(caught.value)
+    assert "secret-value" not in str(caught.value)
+    assert user_contexts(browser) == before, "the half-made context is removed"
+    assert is_usable(browser) and browser.current_window_handle in browser.window_handles

@@ -67,8 +67,10 @@ def answered_in_tab(
     try:
         with _answered_origin(connection, session, origin, timeout, restore=True):
             yield session
-        connection.send("Page.navigate", {"url": "about:blank"}, session, timeout)
-        connection.wait_for("Page.loadEventFired", session, timeout)
+            # Blank again while every request is still blocked: a request the origin's page would still make (its
+            # favicon, fetched after the load) must not reach the site once the tab's requests go through.
+            connection.send("Page.navigate", {"url": "about:blank"}, session, timeout)
+            connection.wait_for("Page.loadEventFired", session, timeout)
         connection.send("Page.resetNavigationHistory", {}, session)
         connection.send("Page.disable", {}, session)
     finally:
