@@ -15,7 +15,7 @@ from pytest_edgeprofile.browser.launch import is_usable, start_browser
 from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.errors import BrowserContextError
 from pytest_edgeprofile.log import close_event_log, open_event_log
-from pytest_edgeprofile.state import Cookie, Launch, LoginState, capture_from_base
+from pytest_edgeprofile.state import Cookie, Launch, LoginState, OriginStorage, capture_from_base
 from pytest_edgeprofile.state.capture import quit_browser
 from pytest_edgeprofile.state.cdp import CdpConnection
 from pytest_edgeprofile.state.contexts import MIN_VERSION, close_context, context_support, open_context, open_tab
@@ -38,7 +38,10 @@ def start_bidi_browser(browser: BrowserUnderTest, user_data_dir: Path, run_path:
 
 @pytest.fixture(scope="module")
 def captured(
-    base_profile: Path, tmp_path_factory: pytest.TempPathFactory, browser_under_test: BrowserUnderTest, login_site: Any
+    base_profile: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    browser_under_test: BrowserUnderTest,
+    login_site: LoginSite,
 ) -> LoginState:
     """The login state of the signed-in base, read once for the module like a worker reads it once."""
     launch = Launch(browser_under_test.kind, browser_under_test.binary, browser_under_test.driver, tuple(QUIET_LIST))
@@ -64,15 +67,28 @@ def local_item(driver: ChromiumDriver, key: str) -> object:
     return driver.execute_script("return localStorage.getItem(arguments[0])", key)
 
 
-def test_a_context_seeded_with_the_state_is_signed_in_before_its_first_page(
-    browser: ChromiumDriver, captured: LoginState, login_site: LoginSite, tmp_path: Path
-) -> None:
-    event_log = open_event_log(tmp_path / "events.jsonl")
-    requests_before, logins_before = len(login_site.requests), login_site.logins
+@pytest.fixture
+def own_site(login_site: LoginSite) -> Iterator[LoginSite]:
+    """The login site again on a port of its own: only this test's browser talks to it (the shared site may still
+    get a late request of an earlier test's page). Same secret, so the profile's cookies (bound to the host, not
+    the port) sign in here too."""
+    site = LoginSite(secret=login_site.secret).start()
+    yield site
+    site.stop()
 
-    context = open_context(browser, captured)
+
+def test_a_context_seeded_with_the_state_is_signed_in_before_its_first_page(
+    browser: ChromiumDriver, captured: LoginState, login_site: LoginSite, own_site: LoginSite, tmp_path: Path
+) -> None:
+    storage = captured.storage(login_site.url)
+    assert storage is not None
+    # The captured state, its localStorage moved to this test's own origin (localStorage is bound to the port).
+    state = LoginState(captured.cookies, (OriginStorage(own_site.url, storage.items),))
+    event_log = open_event_log(tmp_path / "events.jsonl")
+
+    context = open_context(browser, state)
     try:
-        assert login_site.requests[requests_before:] == [], "seeding sent no request to the site"
+        assert own_site.requests == [], "seeding sent no request to the site"
         assert browser.current_window_handle == context.handle
         assert browser.current_url == "about:blank"
         assert browser.execute_script("return history.length") == 1, "the seeding page left no history"
@@ -82,9 +98,10 @@ def test_a_context_seeded_with_the_state_is_signed_in_before_its_first_page(
         assert session["httpOnly"] and session["session"] and session["sameSite"] == "Lax"
         assert {c["name"] for c in jar} == {c.name for c in captured.cookies}
 
-        assert signed_in(browser, login_site)
+        assert signed_in(browser, own_site)
         assert local_item(browser, STORAGE_KEY) == api_token_for(USERNAME, login_site.secret)
-        assert login_site.logins == logins_before, "signed in without signing in"
+        assert own_site.logins == 0, "signed in without signing in"
+        assert [r for r in own_site.requests if r != "GET /favicon.ico"] == ["GET /account"]
     finally:
         close_context(browser, context)
         close_event_log(event_log)
