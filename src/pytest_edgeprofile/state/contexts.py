@@ -3,8 +3,8 @@
 One browser serves every test of a worker. Each test gets a new user context (its own cookie jar and storage,
 like a Playwright browser context), seeded with the captured login state before its first navigation, and one tab
 in it that the WebDriver session is switched to, so ``driver.get``, screenshots and window handles work as usual.
-Closing the context removes its tabs and storage; nothing a test did reaches the next one, whose context is seeded
-afresh from the captured state, never from the browser's own (default) context.
+Nothing a test did reaches the next one: each context is seeded afresh from the captured state, never from
+another context or the browser's own (default) one, and is removed with its tabs and storage.
 
 The browser's default context keeps no tab while a test runs (a test sees only its own context's windows). A
 browser whose last tab closes exits, so a finished test's context keeps one blank tab until the next test's tab
