@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ from pytest_edgeprofile.browser.launch import is_usable, start_browser
 from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.errors import BrowserContextError
 from pytest_edgeprofile.log import close_event_log, open_event_log
-from pytest_edgeprofile.state import Cookie, Launch, LoginState, OriginStorage, capture_from_base
-from pytest_edgeprofile.state.capture import quit_browser
+from pytest_edgeprofile.profile.cleanup import remove_run
+from pytest_edgeprofile.profile.golden import ensure_golden
+from pytest_edgeprofile.profile.run import RunFolder, new_run_id
+from pytest_edgeprofile.state import Cookie, Launch, LoginState, OriginStorage, capture_for_run, capture_from_base
+from pytest_edgeprofile.state.capture import RUN_STATE_FILE, quit_browser
 from pytest_edgeprofile.state.cdp import CdpConnection
 from pytest_edgeprofile.state.contexts import MIN_VERSION, close_context, context_support, open_context, open_tab
 from tests.conftest import QUIET_LIST
@@ -295,3 +299,22 @@ def test_a_state_the_browser_refuses_leaves_no_half_made_context(browser: Chromi
     assert "secret-value" not in str(caught.value)
     assert user_contexts(browser) == before, "the half-made context is removed"
     assert is_usable(browser) and browser.current_window_handle in browser.window_handles
+
+
+def test_a_run_reads_the_state_once_for_all_its_workers(
+    base_profile: Path, tmp_path: Path, browser_under_test: BrowserUnderTest, login_site: LoginSite
+) -> None:
+    run = RunFolder(tmp_path / "clones", new_run_id())
+    ensure_golden(base_profile, "Default", run)
+    launch = Launch(browser_under_test.kind, browser_under_test.binary, browser_under_test.driver, tuple(QUIET_LIST))
+    try:
+        first = capture_for_run(run, "Default", launch, [login_site.url])
+        kept = run.path / RUN_STATE_FILE
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+        # A second worker: given a driver that cannot start, it would fail if it started a browser.
+        broken = Launch(launch.browser, launch.binary, tmp_path / "no-driver", launch.extra_args)
+        second = capture_for_run(run, "Default", broken, [login_site.url])
+    finally:
+        remove_run(run.path)
+    assert second == first and first.cookie(SESSION_COOKIE) is not None and first.item_count == 1
+    assert not run.path.exists()

@@ -3,7 +3,7 @@ browsers (a Grid's ``inject`` mode) and per-test browser contexts (``contexts``)
 
 from __future__ import annotations
 
-from .capture import Launch, capture_from_base, capture_from_golden, capture_state, read_state
+from .capture import Launch, capture_for_run, capture_from_base, capture_from_golden, capture_state, read_state
 from .contexts import TestContext, close_context, context_support, open_context, open_tab
 from .formats import FORMATS, dump_state, load_state, read_state_file, write_state_file
 from .inject import inject_state
@@ -16,6 +16,7 @@ __all__ = [
     "LoginState",
     "OriginStorage",
     "TestContext",
+    "capture_for_run",
     "capture_from_base",
     "capture_from_golden",
     "capture_state",
