@@ -86,3 +86,14 @@ class VerificationError(ProfileError):
 
 class LoginStateError(ProfileError):
     """Reading a profile's login state (cookies, localStorage) or writing it into a browser failed."""
+
+
+class BrowserContextError(ProfileError):
+    """Opening or closing a test's own browser context (``isolation context``) failed. ``browser_gone`` True: the
+    browser no longer answers and must be replaced; False: it still works (the state could not be written)."""
+
+    retryable = True  # a new browser (or a new context in the same one) can help
+
+    def __init__(self, message: str, path: Path | str | None = None, browser_gone: bool = True) -> None:
+        super().__init__(message, path)
+        self.browser_gone = browser_gone

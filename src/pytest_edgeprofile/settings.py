@@ -96,6 +96,11 @@ SPECS: tuple[Spec, ...] = (
         "artifacts", "choice", "when to save screenshot, page, console and driver logs (default: on-failure)", ARTIFACTS
     ),
     Spec(
+        "state-origins",
+        "text",
+        "comma list of origins whose localStorage the login state carries, besides auth-url's (default: none)",
+    ),
+    Spec(
         "base-in-use",
         "choice",
         "a base open in a running browser: refuse it, or snapshot it consistently (default: refuse)",
@@ -128,6 +133,7 @@ class Settings:
     output: Path = Path("edgeprofile-results")
     artifacts: str = "on-failure"
     base_in_use: str = "refuse"
+    state_origins: tuple[str, ...] = ()  # as browsers write origins; auth-url's is added where the state is read
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -277,6 +283,7 @@ def _complete(
         output=_as_path(values.get("output")) or cwd / "edgeprofile-results",
         artifacts=str(values.get("artifacts", "on-failure")),
         base_in_use=str(values.get("base-in-use", "refuse")),
+        state_origins=_state_origins(values, sources),
         sources=dict(sources),
     )
 
@@ -316,6 +323,31 @@ def _check_auth_url(values: Mapping[str, object], sources: Mapping[str, str]) ->
             "auth-url",
             sources["auth-url"],
         )
+
+
+def _state_origins(values: Mapping[str, object], sources: Mapping[str, str]) -> tuple[str, ...]:
+    """Each origin of the comma list checked and written the way browsers write it, once each."""
+    if "state-origins" not in values:
+        return ()
+    from .state.model import parse_origin  # here: the state package imports Selenium, settings need not
+
+    source = sources["state-origins"]
+    raw = str(values["state-origins"])
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if not items:
+        raise SettingsError(
+            f"state-origins is {raw!r} (from {source}) and names no origin; give a comma list of origins such as "
+            "https://app.example.com,http://127.0.0.1:8000.",
+            "state-origins",
+            source,
+        )
+    origins = []
+    for item in items:
+        try:
+            origins.append(parse_origin(item, f"state-origins, {source}"))
+        except SettingsError as exc:
+            raise SettingsError(exc.message, "state-origins", source) from None
+    return tuple(dict.fromkeys(origins))
 
 
 def _verify_methods(values: Mapping[str, object], sources: Mapping[str, str]) -> tuple[str, ...]:

@@ -149,3 +149,10 @@ def test_full_argument_list_for_edge_as_root(monkeypatch: pytest.MonkeyPatch) ->
         "--no-sandbox",
         "--lang=de",
     ]
+
+
+@pytest.mark.parametrize("browser", ["edge", "chrome", "chromium"])
+def test_the_bidi_endpoint_only_when_asked_for(browser: str) -> None:
+    """Per-test contexts need the session's WebDriver BiDi websocket; other modes do without the driver's mapper."""
+    assert capabilities(browser, bidi=True)["webSocketUrl"] is True
+    assert "webSocketUrl" not in capabilities(browser)

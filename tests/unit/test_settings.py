@@ -92,6 +92,7 @@ def test_specs_cover_the_public_settings() -> None:
         "isolation",
         "output",
         "artifacts",
+        "state-origins",
         "base-in-use",
     ]
 
@@ -150,6 +151,17 @@ PRECEDENCE = [
     ("keep", "keep", "always", "on-failure", "always", "always", "on-failure", "always", "never"),
     ("base-in-use", "base_in_use", "snapshot", "refuse", "snapshot", "snapshot", "refuse", "snapshot", "refuse"),
     ("auth-cookie", "auth_cookie", "sid_cli", "sid_env", "sid_ini", "sid_cli", "sid_env", "sid_ini", None),
+    (
+        "state-origins",
+        "state_origins",
+        "https://cli.test",
+        "http://env.test:8000, https://api.env.test:443/",
+        "HTTP://Ini.Test:80",
+        ("https://cli.test",),
+        ("http://env.test:8000", "https://api.env.test"),
+        ("http://ini.test",),
+        (),
+    ),
     ("headed", "headed", True, "0", "yes", True, False, True, False),
     ("arg", "args", ["--cli"], "--env", ["--ini"], ("--cli",), ("--env",), ("--ini",), ()),
     (
@@ -246,6 +258,7 @@ ONE_VALUE = {
     "isolation": "worker",
     "output": "/out",
     "artifacts": "always",
+    "state-origins": "https://app.test",
     "base-in-use": "snapshot",
 }
 
@@ -696,3 +709,39 @@ def test_paths_are_shown_normalised_from_every_layer() -> None:
     assert resolved.user_data_dir == CWD / "prof" and ".." not in str(resolved.user_data_dir)
     assert str(resolved.clone_root) == os.path.normpath("/tmp/a/c")
     assert resolved.output == INI_DIR.parent / "results" and ".." not in str(resolved.output)
+
+
+# --- state-origins ---------------------------------------------------------------------------------------------
+
+
+def test_state_origins_are_written_the_way_browsers_write_them_once_each() -> None:
+    resolved = run(env={"PYTEST_EDGEPROFILE_STATE_ORIGINS": "https://a.test/,http://127.0.0.1:8000,https://A.test:443"})
+    assert resolved.state_origins == ("https://a.test", "http://127.0.0.1:8000")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "https://a.test, https://b.test/login",
+            "origin 'https://b.test/login' (from state-origins, env PYTEST_EDGEPROFILE_STATE_ORIGINS) is not an "
+            "origin; give scheme://host[:port] with http or https and no path (for this URL: https://b.test).",
+        ),
+        (
+            "ftp://files.test",
+            "origin 'ftp://files.test' (from state-origins, env PYTEST_EDGEPROFILE_STATE_ORIGINS) is not an origin; "
+            "give scheme://host[:port] with http or https and no path.",
+        ),
+        (
+            " , ",
+            "state-origins is ',' (from env PYTEST_EDGEPROFILE_STATE_ORIGINS) and names no origin; give a comma "
+            "list of origins such as https://app.example.com,http://127.0.0.1:8000.",
+        ),
+    ],
+    ids=["path", "scheme", "empty"],
+)
+def test_a_bad_state_origin_is_one_sentence(raw: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        run(env={"PYTEST_EDGEPROFILE_STATE_ORIGINS": raw})
+    assert str(caught.value) == expected
+    assert (caught.value.setting, caught.value.source) == ("state-origins", "env PYTEST_EDGEPROFILE_STATE_ORIGINS")

@@ -47,11 +47,14 @@ def build_options(
     extra_args: Iterable[str] = (),
     keyring: bool = True,
     restore_last_session: bool = True,
+    bidi: bool = False,
 ) -> ChromiumOptions:
     """Options that start ``binary`` on the clone ``user_data_dir`` with its profile ``profile_folder``.
 
     ``keyring`` False: the profile's secrets need no OS keyring (see ``profile.layout.needs_keyring``).
     ``restore_last_session`` False: a new, empty user data dir (``edgeprofile login``) has no session to restore.
+    ``bidi``: open the session's WebDriver BiDi endpoint (capability ``webSocketUrl``), which per-test user
+    contexts (``isolation context``) need; off otherwise, since the driver then runs BiDi's mapper in the browser.
     """
     options: ChromiumOptions = EdgeOptions() if browser == "edge" else ChromeOptions()
     options.binary_location = str(binary)
@@ -71,4 +74,6 @@ def build_options(
     for arg in extra_args:
         if arg not in options.arguments:
             options.add_argument(arg)
+    if bidi:
+        options.enable_bidi = True
     return options

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from .. import platforms, processes
 from ..browser.launch import start_browser
 from ..browser.options import build_options
@@ -26,10 +28,13 @@ from ..profile.golden import ensure_golden
 from ..profile.layout import needs_keyring, resolve_profile
 from ..profile.run import RunFolder, new_run_id
 from .cdp import DEFAULT_TIMEOUT, CdpConnection, first_line
+from .formats import read_state_file, write_state_file
 from .model import Cookie, LoginState, OriginStorage
 from .tabs import answered_tab, storage_id
 
 CAPTURE_CLONE = "login-state"  # the throwaway clone's name inside a run folder
+RUN_STATE_FILE = "login-state.json"  # a run's captured state, shared by its workers (0600, in the 0700 run folder)
+RUN_STATE_LOCK_TIMEOUT = 600.0
 EXIT_TIMEOUT = 5.0  # for the browser's processes to exit after quit, before they are ended
 
 
@@ -165,3 +170,32 @@ def capture_from_base(
         return capture_from_golden(run, profile, launch, origins, timeout=timeout)
     finally:
         remove_run(run.path)
+
+
+def capture_for_run(
+    run: RunFolder,
+    profile: str,
+    launch: Launch,
+    origins: Sequence[str] = (),
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    lock_timeout: float = RUN_STATE_LOCK_TIMEOUT,
+) -> LoginState:
+    """The run's login state, read once from its golden copy by whichever worker asks first (under a file lock)
+    and kept in the run folder (0600; removed with it) for the others: per-test contexts need it in every worker,
+    and reading it costs a browser start. ``origins``: the same in every worker (the run's settings)."""
+    path = run.path / RUN_STATE_FILE
+    run.ensure()
+    try:
+        with FileLock(str(run.lock("login-state")), timeout=lock_timeout):
+            if path.is_file():
+                return read_state_file(path)
+            state = capture_from_golden(run, profile, launch, origins, timeout=timeout)
+            write_state_file(path, state, "cdp")
+            return state
+    except Timeout:
+        raise LoginStateError(
+            f"the run's login state was not read within {lock_timeout:.0f} s: another process of the run holds "
+            f"{run.lock('login-state')}; if no worker is reading it, end the run's leftover processes and run again.",
+            run.path,
+        ) from None

@@ -56,6 +56,13 @@ def endpoint_for(capabilities: Mapping[str, Any]) -> str:
         ) from None
 
 
+def bidi_endpoint(capabilities: Mapping[str, Any]) -> str | None:
+    """The WebDriver BiDi websocket URL of a session (capability ``webSocketUrl``), None when it was started
+    without BiDi (the capability asked for as ``webSocketUrl: true`` comes back as the URL)."""
+    url = capabilities.get("webSocketUrl")
+    return url if isinstance(url, str) and url.startswith(("ws://", "wss://")) else None
+
+
 class CdpConnection:
     """One websocket to a browser: ``send`` waits for a command's answer, events go to handlers or a queue."""
 
@@ -78,6 +85,19 @@ class CdpConnection:
     def for_driver(cls, driver: Any, timeout: float = DEFAULT_TIMEOUT) -> CdpConnection:
         """A connection to the browser of a Selenium WebDriver session (local or on a Grid)."""
         return cls(endpoint_for(driver.capabilities), timeout)
+
+    @classmethod
+    def bidi_for_driver(cls, driver: Any, timeout: float = DEFAULT_TIMEOUT) -> CdpConnection:
+        """A connection to the WebDriver BiDi endpoint of a session (its own websocket, beside Selenium's): BiDi
+        frames are CDP's shape (id, method, params). Selenium's own BiDi client polls for each answer every 0.1 s;
+        this one blocks on the socket, so a command costs what the browser takes."""
+        url = bidi_endpoint(driver.capabilities)
+        if url is None:
+            raise LoginStateError(
+                "the browser session was started without WebDriver BiDi (it reports no webSocketUrl); start it "
+                "with the capability webSocketUrl: true (Selenium: options.enable_bidi = True)."
+            )
+        return cls(url, timeout)
 
     def __enter__(self) -> CdpConnection:
         return self
@@ -122,6 +142,8 @@ class CdpConnection:
         if "error" in message:
             error = message["error"]
             text = error.get("message", error) if isinstance(error, dict) else error
+            if isinstance(error, str) and message.get("message"):  # WebDriver BiDi: an error code and a message
+                text = f"{error} ({message['message']})"
             raise LoginStateError(f"the browser refused {method}: {text}.")
         result = message.get("result")
         return result if isinstance(result, dict) else {}

@@ -16,7 +16,7 @@ from ..errors import LoginStateError
 from ..log import get_logger
 from .cdp import DEFAULT_TIMEOUT, CdpConnection, first_line
 from .model import LoginState, OriginStorage
-from .tabs import answered_tab, storage_id
+from .tabs import answered_in_tab, answered_tab, storage_id
 
 
 def inject_cookies(
@@ -49,12 +49,19 @@ def inject_local_storage(
     origins: tuple[OriginStorage, ...],
     browser_context_id: str | None = None,
     timeout: float | None = None,
+    tab: str | None = None,
 ) -> None:
-    """Each origin's items, written through a locally answered tab of that origin (closed afterwards)."""
+    """Each origin's items, written through a locally answered tab of that origin (closed afterwards); or through
+    ``tab``, an existing fresh tab (its CDP target id) of the same browser context, left blank with no history."""
     for storage in origins:
         if not storage.items:
             continue
-        with answered_tab(connection, storage.origin, browser_context_id, timeout) as session:
+        page = (
+            answered_tab(connection, storage.origin, browser_context_id, timeout)
+            if tab is None
+            else answered_in_tab(connection, tab, storage.origin, timeout)
+        )
+        with page as session:
             target = storage_id(connection, session, storage.origin)
             for name, value in storage.items:
                 connection.send(
@@ -68,16 +75,18 @@ def inject_state(
     browser_context_id: str | None = None,
     connection: CdpConnection | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    tab: str | None = None,
 ) -> None:
     """Write ``state`` into the browser of ``driver`` (a WebDriver session on Chromium, Chrome or Edge, local or on
     a Grid) before it opens the site. ``browser_context_id``: into that browser context instead of the default
-    one. ``connection``: an open DevTools connection to reuse (made and closed here when None and needed)."""
+    one. ``connection``: an open DevTools connection to reuse (made and closed here when None and needed).
+    ``tab``: a fresh tab of that context (CDP target id) to reach localStorage through, instead of a new tab."""
     started = time.perf_counter()
     if connection is None and (state.item_count or (browser_context_id is not None and state.cookies)):
         with CdpConnection.for_driver(driver, timeout) as own:
-            _inject(driver, state, browser_context_id, own, timeout)
+            _inject(driver, state, browser_context_id, own, timeout, tab)
     else:
-        _inject(driver, state, browser_context_id, connection, timeout)
+        _inject(driver, state, browser_context_id, connection, timeout, tab)
     get_logger(worker="login-state").info(
         "state_injected",
         seconds=round(time.perf_counter() - started, 4),
@@ -87,8 +96,13 @@ def inject_state(
 
 
 def _inject(
-    driver: Any, state: LoginState, browser_context_id: str | None, connection: CdpConnection | None, timeout: float
+    driver: Any,
+    state: LoginState,
+    browser_context_id: str | None,
+    connection: CdpConnection | None,
+    timeout: float,
+    tab: str | None,
 ) -> None:
     inject_cookies(driver, state, browser_context_id, connection)
     if state.item_count and connection is not None:
-        inject_local_storage(connection, state.origins, browser_context_id, timeout)
+        inject_local_storage(connection, state.origins, browser_context_id, timeout, tab)

@@ -37,39 +37,8 @@ def answered_tab(
     target_id = str(connection.send("Target.createTarget", params)["targetId"])
     try:
         session = str(connection.send("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"])
-        page_url = origin + "/"
-
-        def answer(event: dict[str, Any], _session: str | None) -> None:
-            request_id = event["requestId"]
-            if event.get("request", {}).get("url") == page_url:
-                connection.notify(
-                    "Fetch.fulfillRequest",
-                    {"requestId": request_id, "responseCode": 200, "responseHeaders": PAGE_HEADERS, "body": EMPTY_PAGE},
-                    session,
-                )
-            else:  # favicon, prefetch, anything else: never reaches the network either
-                connection.notify(
-                    "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, session
-                )
-
-        connection.on("Fetch.requestPaused", session, answer)
-        try:
-            connection.send("Page.enable", {}, session)
-            # A service worker the profile registered for the origin would answer the page itself, and may fetch
-            # from the network: the tab bypasses it, so its requests meet the interception below.
-            connection.send("Network.enable", {}, session)
-            connection.send("Network.setBypassServiceWorker", {"bypass": True}, session)
-            connection.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}, session)
-            navigated = connection.send("Page.navigate", {"url": page_url}, session, timeout)
-            if navigated.get("errorText"):
-                raise LoginStateError(
-                    f"a local page of {origin} could not be opened ({navigated['errorText']}), so "
-                    "its localStorage cannot be reached."
-                )
-            connection.wait_for("Page.loadEventFired", session, timeout)
+        with _answered_origin(connection, session, origin, timeout, restore=False):
             yield session
-        finally:
-            connection.on("Fetch.requestPaused", session, None)
     finally:
         close_tab(connection, target_id, timeout)
 
@@ -101,6 +70,70 @@ def close_tab(connection: CdpConnection, target_id: str, timeout: float | None =
     finally:
         for method in watched:
             connection.on(method, None, None)
+
+
+@contextmanager
+def answered_in_tab(
+    connection: CdpConnection, target_id: str, origin: str, timeout: float | None = None
+) -> Iterator[str]:
+    """``origin``'s page, answered locally, in the existing tab ``target_id`` (a new, unused one); yields its CDP
+    session id. Afterwards the tab is blank again with no history, as if it had just opened: a per-test context's
+    own tab reaches the context's storage this way without the cost of a second tab."""
+    session = str(connection.send("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"])
+    try:
+        with _answered_origin(connection, session, origin, timeout, restore=True):
+            yield session
+            # Blank again while every request is still blocked: a request the origin's page would still make (its
+            # favicon, fetched after the load) must not reach the site once the tab's requests go through.
+            connection.send("Page.navigate", {"url": "about:blank"}, session, timeout)
+            connection.wait_for("Page.loadEventFired", session, timeout)
+        connection.send("Page.resetNavigationHistory", {}, session)
+        connection.send("Page.disable", {}, session)
+    finally:
+        connection.send("Target.detachFromTarget", {"sessionId": session})
+
+
+@contextmanager
+def _answered_origin(
+    connection: CdpConnection, session: str, origin: str, timeout: float | None, *, restore: bool
+) -> Iterator[None]:
+    """Navigate the attached tab to ``origin``'s page, which the browser answers itself; requests stay blocked
+    until the block ends. ``restore``: then let the tab's requests through again (a tab that is kept)."""
+    page_url = origin + "/"
+
+    def answer(event: dict[str, Any], _session: str | None) -> None:
+        request_id = event["requestId"]
+        if event.get("request", {}).get("url") == page_url:
+            connection.notify(
+                "Fetch.fulfillRequest",
+                {"requestId": request_id, "responseCode": 200, "responseHeaders": PAGE_HEADERS, "body": EMPTY_PAGE},
+                session,
+            )
+        else:  # favicon, prefetch, anything else: never reaches the network either
+            connection.notify("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, session)
+
+    connection.on("Fetch.requestPaused", session, answer)
+    try:
+        connection.send("Page.enable", {}, session)
+        # A service worker the profile registered for the origin would answer the page itself, and may fetch
+        # from the network: the tab bypasses it, so its requests meet the interception below.
+        connection.send("Network.enable", {}, session)
+        connection.send("Network.setBypassServiceWorker", {"bypass": True}, session)
+        connection.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}, session)
+        navigated = connection.send("Page.navigate", {"url": page_url}, session, timeout)
+        if navigated.get("errorText"):
+            raise LoginStateError(
+                f"a local page of {origin} could not be opened ({navigated['errorText']}), so "
+                "its localStorage cannot be reached."
+            )
+        connection.wait_for("Page.loadEventFired", session, timeout)
+        yield
+    finally:
+        connection.on("Fetch.requestPaused", session, None)
+    if restore:
+        connection.send("Fetch.disable", {}, session)
+        connection.send("Network.setBypassServiceWorker", {"bypass": False}, session)
+        connection.send("Network.disable", {}, session)
 
 
 def storage_id(connection: CdpConnection, session: str, origin: str) -> dict[str, Any]:
