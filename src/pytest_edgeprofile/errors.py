@@ -86,3 +86,12 @@ class VerificationError(ProfileError):
 
 class LoginStateError(ProfileError):
     """Reading a profile's login state (cookies, localStorage) or writing it into a browser failed."""
+
+
+class GridError(ProfileError):
+    """A Selenium Grid cannot run this run's browsers: down, unreachable, not ready, or without the browser asked
+    for; ``url`` is the Grid's address."""
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
