@@ -19,6 +19,7 @@ from .capabilities import RUN_MARKER
 from .http import DEFAULT_TIMEOUT, base_url, request_json
 
 SESSIONS_QUERY = "{ sessionsInfo { sessions { id, capabilities, nodeUri } } }"
+LIST_INTERVAL = 0.1
 
 
 @dataclass(frozen=True)
@@ -88,19 +89,22 @@ def delete_session(url: str, session_id: str, timeout: float = DEFAULT_TIMEOUT) 
 
 
 def delete_run_sessions(url: str, run_id: str, timeout: float = DEFAULT_TIMEOUT) -> int:
-    """Delete every session of this run on the Grid; how many the Grid ended.
+    """Delete every session of this run on the Grid and wait until the Grid lists none; how many it ended.
 
-    Lists again after deleting, until a listing shows none of the run's sessions left or ``timeout`` passes: a
-    request that was in the Grid's queue when its worker died could become a session meanwhile. GridError when the
-    Grid cannot be asked.
+    The Grid's lists show a deleted session a moment longer (measured: up to about a second), and a request that
+    was in the queue when its worker died could become a session meanwhile: so this lists until a listing shows no
+    session of the run, deleting any new one, or until ``timeout`` passes. GridError when the Grid cannot be asked.
     """
     deadline = time.monotonic() + timeout
-    handled: set[str] = set()  # deleted, or already gone: the Grid's lists can show them a moment longer
+    handled: set[str] = set()  # deleted, or already gone
     deleted = 0
     while True:
-        left = [s for s in run_sessions(url, run_id, timeout) if s.session_id not in handled]
-        if not left or time.monotonic() > deadline:
-            return deleted
-        for session in left:
+        listed = run_sessions(url, run_id, timeout)
+        fresh = [session for session in listed if session.session_id not in handled]
+        for session in fresh:
             deleted += delete_session(url, session.session_id, timeout)
             handled.add(session.session_id)
+        if not listed or time.monotonic() > deadline:
+            return deleted
+        if not fresh:
+            time.sleep(LIST_INTERVAL)  # the Grid has yet to forget what was deleted; bounded by the deadline
