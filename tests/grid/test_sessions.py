@@ -136,8 +136,9 @@ def test_a_request_that_waits_in_the_queue_past_its_timeout_gets_one_sentence(
     assert queued == [True], "the request really waited in the Grid's queue"
     assert str(caught.value) == (
         f"the chrome session request waited in the session queue of the Selenium Grid at {grid.url} for 2 s and no "
-        "slot took it; free or add slots (fewer workers, more nodes or max-sessions) or raise grid-queue-timeout "
-        "(and the Grid's --session-request-timeout)."
+        "slot took it (every slot busy, or no node matching its capabilities); free or add slots (fewer workers, "
+        "more nodes or max-sessions), check the capability setting, or raise grid-queue-timeout (and the Grid's "
+        "--session-request-timeout)."
     )
     assert not caught.value.retryable
     assert 2.0 <= waited < 5.0

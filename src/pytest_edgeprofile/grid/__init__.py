@@ -4,12 +4,13 @@ the janitor that finds and deletes the run's sessions. Imports no pytest."""
 from __future__ import annotations
 
 from .capabilities import RUN_MARKER, parse_capabilities, parse_capability, remote_options, run_marker
-from .remote import start_remote
+from .remote import GridDriver, start_remote
 from .sessions import GridSession, delete_run_sessions, delete_session, grid_sessions, node_of, run_sessions
 from .status import GridNode, GridStatus, check_grid, grid_browser_name, read_status
 
 __all__ = [
     "RUN_MARKER",
+    "GridDriver",
     "GridNode",
     "GridSession",
     "GridStatus",
