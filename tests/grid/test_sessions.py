@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium.common.exceptions import WebDriverException
@@ -17,9 +18,10 @@ from selenium.webdriver.common.by import By
 
 from demo.site import USERNAME, LoginSite
 from pytest_edgeprofile.browser.options import build_options
-from pytest_edgeprofile.errors import BrowserStartError
+from pytest_edgeprofile.errors import BrowserStartError, VerificationError
 from pytest_edgeprofile.grid import (
     RUN_MARKER,
+    check_clone_visible,
     delete_run_sessions,
     grid_sessions,
     node_of,
@@ -34,7 +36,7 @@ from pytest_edgeprofile.profile.run import RunFolder, new_run_id, write_private
 from tests.conftest import QUIET_LIST
 from tests.grid.conftest import RemoteStarter
 from tests.support.checks import wait_for
-from tests.support.grid import LocalGrid
+from tests.support.grid import LocalGrid, can_hide_folders, hiding
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +67,48 @@ def test_path_mode_runs_the_remote_browser_on_the_workers_clone_signed_in(
     driver.get(f"{login_site.url}/account")
     assert driver.find_element(By.ID, "account").text == f"Signed in as {USERNAME}"
     assert login_site.logins == logins_before, "signed in by the clone's cookies, not by a login"
-    assert node_of(grid.url, driver.session_id or "") in grid.node_uris
+    node = node_of(grid.url, driver.session_id or "")
+    assert node in grid.node_uris
+    check_clone_visible(driver, clone, run.clone_root, node)
+    assert driver.current_url == "about:blank"
+    assert not [p for p in clone.iterdir() if p.name.startswith(".edgeprofile-visible-")], "the probe file is removed"
+
+
+def test_path_mode_on_a_node_that_cannot_see_the_clone_is_caught_in_one_sentence(
+    run: RunFolder, tmp_path: Path, chromium: tuple[Path, Path], browser_under_test: Any, run_id: str
+) -> None:
+    if not can_hide_folders():
+        pytest.skip("hiding the clone root from a node needs root and unshare")
+    clone, _stats = make_clone(run, "gw0")
+    blind = LocalGrid(
+        tmp_path / "blind-grid",
+        chromium[0],
+        chromium[1],
+        browser_under_test.kind,
+        nodes=1,
+        node_wrapper=hiding(run.clone_root),
+    ).start()
+    try:
+        local = build_options(browser_under_test.kind, chromium[0], clone, "Default", extra_args=QUIET_LIST)
+        options = remote_options(local, browser_under_test.kind, {}, run_id, "gw0", mode="path")
+        driver = start_remote(blind.url, options, 60)
+        try:
+            assert driver.capabilities["chrome"]["userDataDir"] == str(clone), "the node echoes the path it got"
+            with pytest.raises(VerificationError) as caught:
+                check_clone_visible(driver, clone, run.clone_root, blind.node_uris[0])
+        finally:
+            driver.quit()
+    finally:
+        blind.stop()
+
+    assert str(caught.value) == (
+        f"the Grid node {blind.node_uris[0]} cannot see the clone {clone} (grid-profile path): its browser did not "
+        "find a file written there just now, so it would run on an empty profile, signed out; mount the clone root "
+        f"{run.clone_root} on every node at the same path, readable and writable by the node's user, or use "
+        "grid-profile inject."
+    )
+    assert caught.value.check == "grid-path" and caught.value.critical and caught.value.path == clone
+    assert not [p for p in clone.iterdir() if p.name.startswith(".edgeprofile-visible-")], "the probe file is removed"
 
 
 def test_the_runs_sessions_are_found_on_both_nodes_and_deleted_and_no_other(

@@ -88,6 +88,7 @@ class LocalGrid:
     nodes: int = 2
     jar: Path = JAR
     session_request_timeout: int = 300
+    node_wrapper: tuple[str, ...] = ()  # a command the nodes' JVMs run under (e.g. in their own mount namespace)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     port: int = 0
     node_ports: list[int] = field(default_factory=list)
@@ -117,7 +118,7 @@ class LocalGrid:
                 config = self.workdir / f"node{index}.toml"
                 config.write_text(node_toml(self.browser_kind, self.binary, self.driver))
                 node = ["node", "--host", "127.0.0.1", "--port", str(port), "--hub", self.url, *events]
-                self._spawn(f"node{index}", [*node, "--config", str(config)])
+                self._spawn(f"node{index}", [*node, "--config", str(config)], self.node_wrapper)
             if not wait_for(self._all_up, timeout, interval=0.25):
                 raise RuntimeError(
                     f"the Selenium Grid at {self.url} was not ready with {self.nodes} nodes UP within {timeout:.0f} s; "
@@ -128,12 +129,12 @@ class LocalGrid:
             raise
         return self
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def _spawn(self, name: str, args: list[str], wrapper: tuple[str, ...] = ()) -> None:
         log = (self.workdir / f"{name}.log").open("wb")
         with log:
             # Its own process group: stop() ends the JVM and every browser and driver it started, together.
             proc = subprocess.Popen(
-                ["java", "-jar", str(self.jar), *args],
+                [*wrapper, "java", "-jar", str(self.jar), *args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -199,5 +200,12 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
         os.killpg(proc.pid, sig)
 
 
-def start_grid(workdir: Path, binary: Path, driver: Path, browser_kind: str = "chromium", **kwargs: Any) -> LocalGrid:
-    return LocalGrid(workdir, binary, driver, browser_kind, **kwargs).start()
+def hiding(folder: Path) -> tuple[str, ...]:
+    """A node wrapper: the node (and every browser it starts) sees an empty tmpfs at ``folder`` instead of its
+    contents, as a node on another machine without the shared disk would. Needs root (CAP_SYS_ADMIN)."""
+    script = 'mount -t tmpfs -o size=16m tmpfs "$0" && exec "$@"'
+    return ("unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(folder))
+
+
+def can_hide_folders() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("unshare") is not None

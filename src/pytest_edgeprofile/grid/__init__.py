@@ -4,6 +4,7 @@ the janitor that finds and deletes the run's sessions. Imports no pytest."""
 from __future__ import annotations
 
 from .capabilities import RUN_MARKER, parse_capabilities, parse_capability, remote_options, run_marker
+from .path import check_clone_visible
 from .remote import GridDriver, start_remote
 from .sessions import GridSession, delete_run_sessions, delete_session, grid_sessions, node_of, run_sessions
 from .status import GridNode, GridStatus, check_grid, grid_browser_name, read_status
@@ -14,6 +15,7 @@ __all__ = [
     "GridNode",
     "GridSession",
     "GridStatus",
+    "check_clone_visible",
     "check_grid",
     "delete_run_sessions",
     "delete_session",
