@@ -148,7 +148,8 @@ class _Handler(BaseHTTPRequestHandler):
                 headers={"Location": WELCOME, "Set-Cookie": cookie},
                 cookies=(
                     f"{THEME_COOKIE}=dark; Path=/; Max-Age=31536000; SameSite=Strict",
-                    f"{DEVICE_COOKIE}=device-{token_for('device', self.server.secret)[:16]}; Path=/; Secure; SameSite=None",
+                    f"{DEVICE_COOKIE}=device-{token_for('device', self.server.secret)[:16]}; "
+                    "Path=/; Secure; SameSite=None",
                 ),
             )
         else:
