@@ -51,8 +51,9 @@ def run(tmp_path: Path, base_profile: Path, run_id: str) -> Iterator[RunFolder]:
 
 
 def test_path_mode_runs_the_remote_browser_on_the_workers_clone_signed_in(
-    remote: RemoteStarter, run: RunFolder, login_site: LoginSite, grid: LocalGrid
+    run: RunFolder, remote: RemoteStarter, login_site: LoginSite, grid: LocalGrid
 ) -> None:
+    """``run`` first: its folder is removed after the remote session has ended."""
     clone, _stats = make_clone(run, "gw0")
     forget_open_tabs(clone / "Default")
     token = secrets.token_hex(16)
