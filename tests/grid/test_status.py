@@ -11,7 +11,8 @@ import pytest
 
 from demo.site import LoginSite
 from pytest_edgeprofile.errors import GridError, ProfileError
-from pytest_edgeprofile.grid import check_grid
+from pytest_edgeprofile.grid import check_grid, run_sessions
+from pytest_edgeprofile.grid.status import parse_status
 from tests.support.grid import LocalGrid, free_ports
 
 
@@ -82,4 +83,54 @@ def test_a_hub_without_nodes_is_not_ready_and_says_what_it_offers(tmp_path: Path
     assert message == (
         f"the Selenium Grid at {hub.url} is not ready: Selenium Grid not ready (it offers no browser (no node is "
         "UP)); wait until its nodes have registered (its /status says ready) or check the hub's and nodes' logs."
+    )
+
+
+def status_answer(*nodes: tuple[str, str, list[str], int]) -> dict[str, object]:
+    """A /status answer as Grid 4.48 gives it: per node its uri, availability, slot browsers, busy slots."""
+    return {
+        "value": {
+            "ready": True,
+            "message": "Selenium Grid ready.",
+            "nodes": [
+                {
+                    "uri": uri,
+                    "availability": availability,
+                    "slots": [
+                        {"stereotype": {"browserName": name}, "session": {"sessionId": "s"} if index < busy else None}
+                        for index, name in enumerate(browsers)
+                    ],
+                }
+                for uri, availability, browsers, busy in nodes
+            ],
+        }
+    }
+
+
+def test_only_nodes_that_are_up_count_and_each_browser_is_told_apart() -> None:
+    answer = status_answer(
+        ("http://edge-1:5555", "UP", ["MicrosoftEdge", "MicrosoftEdge"], 1),
+        ("http://chrome-1:5555", "DOWN", ["chrome"] * 4, 0),
+        ("http://mixed:5555", "DRAINING", ["chrome", "MicrosoftEdge"], 0),
+    )
+    status = parse_status("http://grid:4444/", answer)
+
+    assert status.url == "http://grid:4444"
+    assert status.slots_for("MicrosoftEdge") == 2 and status.slots_for("chrome") == 0
+    assert [node.uri for node in status.nodes_for("MicrosoftEdge")] == ["http://edge-1:5555"]
+    assert status.nodes[0].busy == 1 and status.nodes[1].browsers == ("chrome",)
+    assert status.offers() == "MicrosoftEdge (2 slots on 1 node)"
+
+
+def test_a_status_without_ready_is_not_a_grids() -> None:
+    with pytest.raises(GridError, match=r"^the server at http://x:1 answered /status, but not as a Selenium Grid"):
+        parse_status("http://x:1", {"value": {"build": {"version": "3.141"}}})
+
+
+def test_a_server_without_graphql_gets_one_sentence_from_the_janitor(login_site: LoginSite) -> None:
+    with pytest.raises(GridError) as caught:
+        run_sessions(login_site.url, "run-x")
+    assert str(caught.value) == (
+        f"the server at {login_site.url} answered POST /graphql with HTTP 404 and no body; check that grid-url is "
+        "the Grid's address (hub or standalone), not a node's."
     )

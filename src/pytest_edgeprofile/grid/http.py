@@ -38,7 +38,7 @@ def request_json(
         exc.close()
         if not raw:
             raise GridError(
-                f"the Selenium Grid at {base_url(url)} answered {method} {path} with HTTP {exc.code} and no body; "
+                f"the server at {base_url(url)} answered {method} {path} with HTTP {exc.code} and no body; "
                 "check that grid-url is the Grid's address (hub or standalone), not a node's.",
                 url,
             ) from None
