@@ -11,18 +11,24 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from demo.site import DEVICE_COOKIE, SESSION_COOKIE, STORAGE_KEY, USERNAME, LoginSite, api_token_for
+from pytest_edgeprofile.browser.options import build_options
+from pytest_edgeprofile.grid import GridTarget, open_grid_browser, run_sessions
 from pytest_edgeprofile.state import Launch, LoginState, capture_from_base, inject_state
 from tests.conftest import QUIET_LIST
 from tests.grid.conftest import NOT_USED, RemoteStarter
+from tests.support.checks import wait_for
 from tests.support.grid import LocalGrid
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def state(base_profile: Path, tmp_path: Path, chromium: tuple[Path, Path], login_site: LoginSite) -> LoginState:
+@pytest.fixture(scope="module")
+def state(
+    base_profile: Path, tmp_path_factory: pytest.TempPathFactory, chromium: tuple[Path, Path], login_site: LoginSite
+) -> LoginState:
+    """The signed-in base's login state, read once as the controller reads it."""
     launch = Launch("chromium", chromium[0], chromium[1], tuple(QUIET_LIST))
-    return capture_from_base(base_profile, "Default", tmp_path / "clones", launch, [login_site.url])
+    return capture_from_base(base_profile, "Default", tmp_path_factory.mktemp("capture"), launch, [login_site.url])
 
 
 def test_a_node_browser_given_the_state_is_signed_in_and_sees_the_local_storage(
@@ -51,3 +57,21 @@ def test_a_node_browser_given_the_state_is_signed_in_and_sees_the_local_storage(
     assert cookies[DEVICE_COOKIE]["secure"] and cookies[DEVICE_COOKIE]["sameSite"] == "None"
     assert set(cookies) == {cookie.name for cookie in state.cookies}
     print(f"measured: inject_state into a node's browser through the hub {injecting:.2f} s")
+
+
+def test_open_grid_browser_gives_a_worker_a_signed_in_node_browser_and_names_its_node(
+    grid: LocalGrid, state: LoginState, login_site: LoginSite, chromium: tuple[Path, Path], run_id: str
+) -> None:
+    target = GridTarget(grid.url, "inject", {"se:name": "edgeprofile gw1"}, queue_timeout=60)
+    local = build_options("chromium", chromium[0], NOT_USED, "Default", extra_args=QUIET_LIST)
+
+    driver, node = open_grid_browser(target, local, "chromium", run_id, "gw1", state=state)
+    try:
+        assert node in grid.node_uris
+        assert [(s.worker_id, s.node_uri) for s in run_sessions(grid.url, run_id)] == [("gw1", node)]
+        assert driver.capabilities["se:name"] == "edgeprofile gw1"
+        driver.get(f"{login_site.url}/account")
+        assert driver.find_element(By.ID, "account").text == f"Signed in as {USERNAME}"
+    finally:
+        driver.quit()
+    assert wait_for(lambda: run_sessions(grid.url, run_id) == (), 10)

@@ -21,10 +21,12 @@ from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.errors import BrowserStartError, VerificationError
 from pytest_edgeprofile.grid import (
     RUN_MARKER,
+    GridTarget,
     check_clone_visible,
     delete_run_sessions,
     grid_sessions,
     node_of,
+    open_grid_browser,
     remote_options,
     run_sessions,
     start_remote,
@@ -95,10 +97,14 @@ def test_path_mode_on_a_node_that_cannot_see_the_clone_is_caught_in_one_sentence
         driver = start_remote(blind.url, options, 60)
         try:
             assert driver.capabilities["chrome"]["userDataDir"] == str(clone), "the node echoes the path it got"
-            with pytest.raises(VerificationError) as caught:
-                check_clone_visible(driver, clone, run.clone_root, blind.node_uris[0])
         finally:
             driver.quit()
+        target = GridTarget(blind.url, "path", queue_timeout=60)
+        with pytest.raises(VerificationError) as caught:
+            open_grid_browser(
+                target, local, browser_under_test.kind, run_id, "gw0", clone=clone, clone_root=run.clone_root
+            )
+        assert wait_for(lambda: blind.sessions() == [], 10), "the session that failed its check is ended"
     finally:
         blind.stop()
 

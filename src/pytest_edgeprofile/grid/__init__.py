@@ -3,6 +3,7 @@ the janitor that finds and deletes the run's sessions. Imports no pytest."""
 
 from __future__ import annotations
 
+from .browser import GridTarget, open_grid_browser
 from .capabilities import RUN_MARKER, parse_capabilities, parse_capability, remote_options, run_marker
 from .path import check_clone_visible
 from .remote import GridDriver, start_remote
@@ -15,6 +16,7 @@ __all__ = [
     "GridNode",
     "GridSession",
     "GridStatus",
+    "GridTarget",
     "check_clone_visible",
     "check_grid",
     "delete_run_sessions",
@@ -22,6 +24,7 @@ __all__ = [
     "grid_browser_name",
     "grid_sessions",
     "node_of",
+    "open_grid_browser",
     "parse_capabilities",
     "parse_capability",
     "read_status",
