@@ -134,6 +134,7 @@ def test_edge_goes_as_microsoft_edge_with_edge_options_and_the_run_marker() -> N
     args = caps["ms:edgeOptions"]["args"]
     assert "--lang=de" in args and "--headless=new" in args and "--edge-skip-compat-layer-relaunch" in args
     assert not [arg for arg in args if arg.startswith(("--user-data-dir", "--profile-directory"))], "inject: none"
+    assert "excludeSwitches" not in caps["ms:edgeOptions"], "a fresh profile keeps the driver's keyring switches"
 
 
 @pytest.mark.parametrize("browser", ["chrome", "chromium"])
@@ -145,7 +146,8 @@ def test_chrome_and_chromium_go_as_chrome_and_path_mode_keeps_the_clone(browser:
     vendor = caps["goog:chromeOptions"]
     assert vendor["binary"] == "/srv/chrome/chrome", "the binary goes along when the user set it"
     assert f"--user-data-dir={CLONE}" in vendor["args"] and "--profile-directory=Profile 1" in vendor["args"]
-    assert vendor["excludeSwitches"] and caps["goog:loggingPrefs"] == {"browser": "ALL"}
+    assert vendor["excludeSwitches"] == ["password-store", "use-mock-keychain"], "the clone needs its keyring"
+    assert caps["goog:loggingPrefs"] == {"browser": "ALL"}
 
 
 def test_a_vendor_options_capability_adds_to_the_options() -> None:

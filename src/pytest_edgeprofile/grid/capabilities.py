@@ -27,6 +27,7 @@ RUN_MARKER = "se:edgeprofile"
 # Arguments naming a folder on this machine: a node's browser in inject mode must make its own fresh profile.
 LOCAL_PROFILE_ARGS = ("--user-data-dir=", "--profile-directory=")
 GRID_PROFILES = ("inject", "path")
+KEYRING_SWITCHES = ("password-store", "use-mock-keychain")
 
 
 def parse_capability(item: str, source: str) -> tuple[str, Any]:
@@ -90,6 +91,8 @@ def remote_options(
     for extension in vendor.pop("extensions", ()):
         target.add_encoded_extension(extension)
     vendor.pop("binary", None)
+    if mode == "inject":
+        _keep_driver_switches_for_a_fresh_profile(vendor)
     if binary is not None:
         target.binary_location = str(binary)
     for name, value in vendor.items():
@@ -105,6 +108,15 @@ def remote_options(
     target.set_capability("browserName", grid_browser_name(browser))
     target.set_capability(RUN_MARKER, run_marker(run_id, worker_id))
     return target
+
+
+def _keep_driver_switches_for_a_fresh_profile(vendor: dict[str, Any]) -> None:
+    """The local options keep the driver from adding ``--password-store=basic`` / ``--use-mock-keychain`` so a
+    real profile finds its cookie key; a node's fresh profile has no key to find, and the driver's switches spare
+    its browser a desktop keyring (Linux) or Keychain (macOS) probe."""
+    excluded = [switch for switch in vendor.pop("excludeSwitches", ()) if switch not in KEYRING_SWITCHES]
+    if excluded:
+        vendor["excludeSwitches"] = excluded
 
 
 def _merge_vendor_options(target: ChromiumOptions, extra: Mapping[str, Any]) -> None:
