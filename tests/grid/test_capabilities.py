@@ -163,3 +163,25 @@ def test_a_vendor_options_capability_adds_to_the_options() -> None:
 def test_an_unknown_mode_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="mode must be one of"):
         remote_options(local("chromium"), "chromium", {}, "r", "w", mode="mount")
+
+
+def test_the_plugin_offers_the_grid_settings_and_stops_on_a_bad_capability_in_one_sentence(
+    pytester: pytest.Pytester,
+) -> None:
+    """Through the real plugin: the options exist in all spellings, and a bad item is a usage error."""
+    pytester.makepyfile("def test_plain():\n    assert True\n")
+    help_text = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--help").stdout.str()
+    for name in ("grid-url", "grid-profile", "capability", "grid-queue-timeout"):
+        assert f"--edgeprofile-{name}" in help_text and f"edgeprofile_{name.replace('-', '_')}" in help_text
+
+    ok = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--edgeprofile-capability", "se:name=a b", "--edgeprofile-capability", "x:n=1"
+    )
+    ok.assert_outcomes(passed=1)
+    bad = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--edgeprofile-capability", "platformName")
+
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in bad.stderr.lines if line.startswith("ERROR:")] == [
+        "ERROR: pytest-edgeprofile: capability 'platformName' (from --edgeprofile-capability) is not KEY=VALUE; give "
+        "it as, for example, platformName=linux or 'se:name=my run' (VALUE may be JSON)."
+    ]
