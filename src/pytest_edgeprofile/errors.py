@@ -97,3 +97,12 @@ class BrowserContextError(ProfileError):
     def __init__(self, message: str, path: Path | str | None = None, browser_gone: bool = True) -> None:
         super().__init__(message, path)
         self.browser_gone = browser_gone
+
+
+class GridError(ProfileError):
+    """A Selenium Grid cannot run this run's browsers: down, unreachable, not ready, or without the browser asked
+    for; ``url`` is the Grid's address."""
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url

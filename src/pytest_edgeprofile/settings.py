@@ -13,10 +13,12 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import platforms
 from .errors import SettingsError
+from .grid.capabilities import GRID_PROFILES, parse_capabilities
 
 BROWSERS = ("edge", "chrome", "chromium")
 CHANNELS = ("stable", "beta", "dev", "canary")
@@ -26,6 +28,7 @@ DRIVER_SCOPES = ("test", "worker")
 ISOLATIONS = ("worker", "test")
 ARTIFACTS = ("on-failure", "always", "never")
 BASE_IN_USE = ("refuse", "snapshot")
+DEFAULT_GRID_QUEUE_TIMEOUT = 300.0  # the Grid's own default --session-request-timeout
 # Settings that say which browser profile to use: setting any of them asks for the up-front check.
 ENGAGING = (
     "browser",
@@ -45,7 +48,7 @@ FALSE_WORDS = ("0", "false", "no", "off", "")
 
 @dataclass(frozen=True)
 class Spec:
-    """One setting: ``name`` is its dashed name; kind is choice, path, flag, list or text."""
+    """One setting: ``name`` is its dashed name; kind is choice, path, flag, list, seconds or text."""
 
     name: str
     kind: str
@@ -106,6 +109,19 @@ SPECS: tuple[Spec, ...] = (
         "a base open in a running browser: refuse it, or snapshot it consistently (default: refuse)",
         BASE_IN_USE,
     ),
+    Spec("grid-url", "text", "a Selenium Grid 4 address; browsers run there instead of locally (default: local)"),
+    Spec(
+        "grid-profile",
+        "choice",
+        "how the login reaches a Grid node: inject its state, or path (nodes mount the clone root) (default: inject)",
+        GRID_PROFILES,
+    ),
+    Spec("capability", "list", "extra remote capability KEY=VALUE (VALUE may be JSON), repeatable (ini: one per line)"),
+    Spec(
+        "grid-queue-timeout",
+        "seconds",
+        "seconds a session request may wait in the Grid's queue before its test fails (default: 300)",
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -134,6 +150,10 @@ class Settings:
     artifacts: str = "on-failure"
     base_in_use: str = "refuse"
     state_origins: tuple[str, ...] = ()  # as browsers write origins; auth-url's is added where the state is read
+    grid_url: str | None = None
+    grid_profile: str = "inject"
+    capabilities: Mapping[str, Any] = field(default_factory=dict)
+    grid_queue_timeout: float = DEFAULT_GRID_QUEUE_TIMEOUT
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -190,6 +210,18 @@ def _parse(spec: Spec, raw: object, source: str, base_dir: Path) -> object:
         items = raw if isinstance(raw, (list, tuple)) else [raw]
         return tuple(str(item) for item in items if str(item).strip())
     text = str(raw).strip()
+    if spec.kind == "seconds":
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = -1.0
+        if not seconds > 0 or seconds == float("inf"):
+            raise SettingsError(
+                f"{spec.name} is {text!r} (from {source}); give a number of seconds greater than 0, such as 300.",
+                spec.name,
+                source,
+            )
+        return seconds
     if spec.kind == "choice":
         value = text.lower()
         if value not in spec.choices:
@@ -260,6 +292,7 @@ def _complete(
         ) from None
 
     _check_auth_url(values, sources)
+    _check_grid_url(values, sources)
     verify = _verify_methods(values, sources)
     profile = _profile_name(values, sources)
     _check_scope(values, sources)
@@ -284,6 +317,10 @@ def _complete(
         artifacts=str(values.get("artifacts", "on-failure")),
         base_in_use=str(values.get("base-in-use", "refuse")),
         state_origins=_state_origins(values, sources),
+        grid_url=_as_text(values.get("grid-url")),
+        grid_profile=str(values.get("grid-profile", "inject")),
+        capabilities=parse_capabilities(values.get("capability", ()), sources["capability"]),  # type: ignore[arg-type]
+        grid_queue_timeout=float(values.get("grid-queue-timeout", DEFAULT_GRID_QUEUE_TIMEOUT)),  # type: ignore[arg-type]
         sources=dict(sources),
     )
 
@@ -348,6 +385,20 @@ def _state_origins(values: Mapping[str, object], sources: Mapping[str, str]) -> 
         except SettingsError as exc:
             raise SettingsError(exc.message, "state-origins", source) from None
     return tuple(dict.fromkeys(origins))
+
+
+def _check_grid_url(values: Mapping[str, object], sources: Mapping[str, str]) -> None:
+    url = values.get("grid-url")
+    if url is None:
+        return
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"grid-url is {url!r} (from {sources['grid-url']}); give the Selenium Grid's full http:// or https:// "
+            "address, such as http://127.0.0.1:4444.",
+            "grid-url",
+            sources["grid-url"],
+        )
 
 
 def _verify_methods(values: Mapping[str, object], sources: Mapping[str, str]) -> tuple[str, ...]:

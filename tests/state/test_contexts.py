@@ -48,7 +48,9 @@ def captured(
     login_site: LoginSite,
 ) -> LoginState:
     """The login state of the signed-in base, read once for the module like a worker reads it once."""
-    launch = Launch(browser_under_test.kind, browser_under_test.binary, browser_under_test.driver_path, tuple(QUIET_LIST))
+    launch = Launch(
+        browser_under_test.kind, browser_under_test.binary, browser_under_test.driver_path, tuple(QUIET_LIST)
+    )
     return capture_from_base(base_profile, "Default", tmp_path_factory.mktemp("clones"), launch, [login_site.url])
 
 
@@ -306,7 +308,9 @@ def test_a_run_reads_the_state_once_for_all_its_workers(
 ) -> None:
     run = RunFolder(tmp_path / "clones", new_run_id())
     ensure_golden(base_profile, "Default", run)
-    launch = Launch(browser_under_test.kind, browser_under_test.binary, browser_under_test.driver_path, tuple(QUIET_LIST))
+    launch = Launch(
+        browser_under_test.kind, browser_under_test.binary, browser_under_test.driver_path, tuple(QUIET_LIST)
+    )
     try:
         first = capture_for_run(run, "Default", launch, [login_site.url])
         kept = run.path / RUN_STATE_FILE

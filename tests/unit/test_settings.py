@@ -94,6 +94,10 @@ def test_specs_cover_the_public_settings() -> None:
         "artifacts",
         "state-origins",
         "base-in-use",
+        "grid-url",
+        "grid-profile",
+        "capability",
+        "grid-queue-timeout",
     ]
 
 
@@ -138,6 +142,7 @@ def test_choices_of_the_choice_settings() -> None:
         "isolation": ("worker", "test"),
         "artifacts": ("on-failure", "always", "never"),
         "base-in-use": ("refuse", "snapshot"),
+        "grid-profile": ("inject", "path"),
     }
 
 
@@ -150,6 +155,30 @@ PRECEDENCE = [
     ("profile", "profile", "Profile 2", "Profile 1", "Work", "Profile 2", "Profile 1", "Work", "Default"),
     ("keep", "keep", "always", "on-failure", "always", "always", "on-failure", "always", "never"),
     ("base-in-use", "base_in_use", "snapshot", "refuse", "snapshot", "snapshot", "refuse", "snapshot", "refuse"),
+    ("grid-profile", "grid_profile", "path", "inject", "path", "path", "inject", "path", "inject"),
+    (
+        "grid-url",
+        "grid_url",
+        "http://cli:1",
+        "http://env:2",
+        "http://ini:3",
+        "http://cli:1",
+        "http://env:2",
+        "http://ini:3",
+        None,
+    ),
+    ("grid-queue-timeout", "grid_queue_timeout", "5", "6.5", "7", 5.0, 6.5, 7.0, 300.0),
+    (
+        "capability",
+        "capabilities",
+        ["se:a=1"],
+        "se:a=x",
+        ["se:a=[1]"],
+        {"se:a": 1},
+        {"se:a": "x"},
+        {"se:a": [1]},
+        {},
+    ),
     ("auth-cookie", "auth_cookie", "sid_cli", "sid_env", "sid_ini", "sid_cli", "sid_env", "sid_ini", None),
     (
         "state-origins",
@@ -260,6 +289,10 @@ ONE_VALUE = {
     "artifacts": "always",
     "state-origins": "https://app.test",
     "base-in-use": "snapshot",
+    "grid-url": "http://127.0.0.1:4444",
+    "grid-profile": "path",
+    "capability": "se:name=x",
+    "grid-queue-timeout": "60",
 }
 
 
