@@ -129,7 +129,7 @@ def grid(tmp_path_factory: pytest.TempPathFactory, browser_under_test: BrowserUn
     if browser_under_test.kind == "edge":
         pytest.skip(f"{SWITCH}=edge: the Grid tests run chrome nodes (Chromium or Chrome); Edge nodes are not covered")
     workdir = tmp_path_factory.mktemp("grid")
-    local = LocalGrid(workdir, browser_under_test.binary, browser_under_test.driver, browser_under_test.kind)
+    local = LocalGrid(workdir, browser_under_test.binary, browser_under_test.driver_path, browser_under_test.kind)
     local.start()
     yield local
     local.stop()

@@ -86,6 +86,8 @@ class Controller:
             f"edgeprofile: browser {s.browser} ({s.source('browser')}), base {s.user_data_dir} "
             f"profile {s.profile} ({when}), clone root {s.clone_root} ({s.source('clone-root')})"
         ]
+        if s.grid_url is not None:
+            lines.append(f"edgeprofile: browsers on the Selenium Grid {s.grid_url} (grid-profile {s.grid_profile})")
         links = self.golden.metrics.links_skipped if self.golden and self.golden.metrics else []
         if links:
             lines.append(

@@ -23,6 +23,8 @@ from .browser.blank_tab import BlankTab
 from .browser.launcher import Launcher
 from .browser.locate import Executables, find_executables
 from .errors import VerificationError
+from .grid.sessions import delete_run_sessions
+from .grid.status import check_grid
 from .log import get_logger
 from .metrics import GoldenMetrics
 from .owner import clone_options, first_failure, verification_config, verify_clone
@@ -82,6 +84,9 @@ class RunCoordinator:
         self.base = check_base(
             s.user_data_dir, s.profile, sources=s.sources, browser=s.browser, base_in_use=s.base_in_use
         )
+        if s.grid_url is not None:
+            check_grid(s.grid_url, s.browser)
+        # Also with a Grid: the golden copy's auth check and the login state for inject mode use a local browser.
         self.executables = find_executables(s)
         return self.executables
 
@@ -144,9 +149,24 @@ class RunCoordinator:
         blank_tab.make_in_background(self._launcher(BLANK_PROBE), self._probe_options(probe))
         self.blank_tab = blank_tab
 
+    def _end_grid_sessions(self) -> None:
+        """Sessions are the Grid's scarce resource: whatever the run left open there (a crashed worker's, a test
+        cut short by Ctrl-C) is deleted through the Grid's API, never an error."""
+        url = self.settings.grid_url
+        if url is None:
+            return
+        try:
+            ended = delete_run_sessions(url, self.manager.run.run_id)
+        except Exception as exc:  # a Grid that went away meanwhile has no session of ours to keep
+            self.log.warning("grid_cleanup_failed", error=exc.__class__.__name__)
+            return
+        if ended:
+            self.log.info("grid_sessions_ended", count=ended)
+
     def clean_up(self, keep: bool) -> Cleanup:
         """End the run's browsers and remove its folder, or (``keep``) end the browsers and mark it kept."""
         run_path = self.manager.run.path
+        self._end_grid_sessions()
         if self.blank_tab is not None and self.blank_tab.making:
             end_run_processes(run_path)  # a run that ended at once: its browser is ended, so the thread ends too
             self.blank_tab.join(self.retry.cleanup_timeout)

@@ -63,6 +63,7 @@ class WorkerMetrics:
     blank_tab_wait_seconds: float | None = None  # a worker's one wait for the run's blank tab
     browser_version: str | None = None
     driver_version: str | None = None
+    grid_nodes: list[str] | None = None  # the Grid nodes this worker's browsers ran on
     golden: GoldenMetrics | None = None  # only in the process that made the golden copy
 
     def count(self, name: str, seconds: float | None = None) -> int:

@@ -17,18 +17,22 @@ from selenium.webdriver.chromium.webdriver import ChromiumDriver
 
 from . import platforms
 from .browser.blank_tab import BlankTab
-from .browser.launcher import Launcher
+from .browser.launcher import GridBrowsers, Launcher
 from .browser.locate import Executables, find_executables
 from .browser.options import build_options
 from .browser.scopes import BrowserScope, WarmBrowser, options_key, scope_for
 from .errors import ProfileError, VerificationError
+from .grid.browser import GridTarget
 from .log import get_logger
 from .metrics import WorkerMetrics
 from .profile.layout import needs_keyring
 from .profile.manager import ProfileManager, WorkerProfile
 from .profile.verification import VerificationConfig, VerificationResult, VerificationStatus
+from .report import worker_report
 from .resilience import RetryConfig
 from .settings import Settings
+from .state import Launch, LoginState, capture_for_run, origin_of
+from .state.model import merge_origins
 from .verify.runner import browser_did_not_start, browser_methods, check_files, check_in_browser
 
 
@@ -43,7 +47,7 @@ def verification_config(settings: Settings, retry: RetryConfig) -> VerificationC
 
 
 def clone_options(settings: Settings, binary: Path, profile: WorkerProfile, keyring: bool) -> ChromiumOptions:
-    """Fresh options for a browser on ``profile``, as the settings ask."""
+    """Fresh options for a browser on ``profile``, as the settings ask (BiDi on for per-test contexts)."""
     return build_options(
         settings.browser,
         binary,
@@ -52,6 +56,7 @@ def clone_options(settings: Settings, binary: Path, profile: WorkerProfile, keyr
         headed=settings.headed,
         extra_args=settings.args,
         keyring=keyring,
+        bidi=settings.isolation == "context",
     )
 
 
@@ -72,8 +77,11 @@ def verify_clone(
         except ProfileError as exc:
             browser_did_not_start(config, result, exc)
         else:
+            # On a Grid in inject mode the browser runs on a profile of the node's own, never on the clone.
+            grid = launcher.grid
+            user_data_dir = None if grid is not None and grid.target.mode == "inject" else profile.user_data_dir
             try:
-                check_in_browser(config, result, driver, profile.user_data_dir, vendor)
+                check_in_browser(config, result, driver, user_data_dir, vendor)
             except BaseException:
                 launcher.quit(driver, profile)
                 raise
@@ -83,6 +91,23 @@ def verify_clone(
         launcher.quit(driver, profile)
         driver = None
     return result, driver
+
+
+def grid_browsers(settings: Settings, state: LoginState | None) -> GridBrowsers | None:
+    """Where the ``grid-*`` settings send browsers (None: locally); ``state`` for inject mode."""
+    s = settings
+    if s.grid_url is None:
+        return None
+    binary = s.binary if s.source("binary") != "default" else None  # else the node's own browser
+    return GridBrowsers(GridTarget(s.grid_url, s.grid_profile, s.capabilities, s.grid_queue_timeout, binary), state)
+
+
+def read_login_state(settings: Settings, found: Executables, manager: ProfileManager) -> LoginState:
+    """The run's login state (cookies, and localStorage of auth-url's origin and of state-origins), read once per
+    run from the golden copy by the first process that asks (``state.capture_for_run``)."""
+    s = settings
+    origins = merge_origins([*([origin_of(s.auth_url)] if s.auth_url else []), *s.state_origins])
+    return capture_for_run(manager.run, s.profile, Launch(s.browser, found.binary, found.driver_path, s.args), origins)
 
 
 def first_failure(result: VerificationResult) -> tuple[str, str] | None:
@@ -119,13 +144,23 @@ class CloneOwner:
         self._launcher: Launcher | None = None
         self._scope: BrowserScope | None = None
         self.warm: WarmBrowser | None = None
+        self._state: LoginState | None = None
 
     @property
     def launcher(self) -> Launcher:
         if self._launcher is None:
+            s = self.settings
+            state = self.login_state() if s.grid_url is not None and s.grid_profile == "inject" else None
             driver_path = self.locate().driver_path
             self._launcher = Launcher(
-                self.settings.browser, driver_path, self.manager, self.worker_id, self.retry, self.log, self.blank_tab
+                s.browser,
+                driver_path,
+                self.manager,
+                self.worker_id,
+                self.retry,
+                self.log,
+                self.blank_tab,
+                grid_browsers(s, state),
             )
         return self._launcher
 
@@ -139,10 +174,19 @@ class CloneOwner:
             self._executables = find_executables(self.settings)
         return self._executables
 
+    def login_state(self) -> LoginState:
+        """The run's login state (cookies, localStorage of auth-url's origin and state-origins), read once per
+        run from the golden copy by the first process that asks; for the Grid's inject mode and per-test contexts."""
+        if self._state is None:
+            self._state = read_login_state(self.settings, self.locate(), self.manager)
+        return self._state
+
     @property
     def scope(self) -> BrowserScope:
         if self._scope is None:
-            self._scope = scope_for(self.settings.driver_scope, self.settings.isolation, self.launcher)
+            s = self.settings
+            state = self.login_state() if s.isolation == "context" else None
+            self._scope = scope_for(s.driver_scope, s.isolation, self.launcher, state)
         return self._scope
 
     # -- session setup -----------------------------------------------------------------------------------------
@@ -228,15 +272,7 @@ class CloneOwner:
         """What this process tells the controller at its end (plain data: it crosses xdist's channel)."""
         if self.profile is None and self.failure is None:
             return None
-        report: dict[str, Any] = {"worker": self.worker_id, "failure": str(self.failure) if self.failure else None}
-        if self.profile is not None:
-            report.update(
-                clone=str(self.profile.user_data_dir),
-                verification=self.profile.verification.as_report(),
-                status=self.profile.verification.status.value,
-                metrics=self.profile.metrics.as_report(),
-            )
-        return report
+        return worker_report(self.worker_id, self.profile, str(self.failure) if self.failure else None)
 
 
 __all__ = ["CloneOwner", "WorkerMetrics", "clone_options", "verification_config", "verify_clone"]

@@ -12,8 +12,22 @@ from .profile.run import write_private
 
 if TYPE_CHECKING:
     from .coordinator import Cleanup
+    from .profile.manager import WorkerProfile
 
 COLUMNS = columns()  # (title, key): the worker, each metric field with a column title, the verification
+
+
+def worker_report(worker_id: str, profile: WorkerProfile | None, failure: str | None) -> dict[str, Any]:
+    """What a worker sends the controller at its end (plain data: it crosses xdist's channel)."""
+    report: dict[str, Any] = {"worker": worker_id, "failure": failure}
+    if profile is not None:
+        report.update(
+            clone=str(profile.user_data_dir),
+            verification=profile.verification.as_report(),
+            status=profile.verification.status.value,
+            metrics=profile.metrics.as_report(),
+        )
+    return report
 
 
 def _cell(report: Mapping[str, Any], key: str) -> str:
@@ -46,6 +60,9 @@ def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
     for report in ordered:
         if report.get("failure"):
             lines.append(f"{report['worker']}: {report['failure']}")
+        nodes = (report.get("metrics") or {}).get("grid_nodes")
+        if nodes:
+            lines.append(f"{report['worker']}: browsers on the Grid node(s) {', '.join(nodes)}")
         for method, result in (report.get("verification") or {}).items():
             if result.get("status") == "degraded":
                 lines.append(f"{report['worker']}: WARNING: the {method} check degraded: {result.get('reason')}")

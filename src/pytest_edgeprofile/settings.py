@@ -25,7 +25,7 @@ CHANNELS = ("stable", "beta", "dev", "canary")
 KEEP = ("never", "on-failure", "always")
 VERIFY_METHODS = ("files", "capabilities", "auth")
 DRIVER_SCOPES = ("test", "worker")
-ISOLATIONS = ("worker", "test")
+ISOLATIONS = ("worker", "test", "context")
 ARTIFACTS = ("on-failure", "always", "never")
 BASE_IN_USE = ("refuse", "snapshot")
 DEFAULT_GRID_QUEUE_TIMEOUT = 300.0  # the Grid's own default --session-request-timeout
@@ -41,6 +41,7 @@ ENGAGING = (
     "auth-url",
     "auth-cookie",
     "auth-selector",
+    "grid-url",
 )
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
@@ -91,7 +92,8 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "isolation",
         "choice",
-        "worker: a clone per worker; test: restored before each test (default: worker)",
+        "worker: a clone per worker; test: restored before each test; context: a fresh browser context per test "
+        "in the worker's one browser (default: worker)",
         ISOLATIONS,
     ),
     Spec("output", "path", "folder for failure artifacts, logs and metrics (default: edgeprofile-results)"),
@@ -343,6 +345,23 @@ def _check_scope(values: Mapping[str, object], sources: Mapping[str, str]) -> No
             f"isolation 'test' (from {sources['isolation']}) restores the clone before each test, which needs a "
             f"new browser per test, but driver-scope is 'worker' (from {sources['driver-scope']}); use "
             "driver-scope 'test' with it.",
+            "isolation",
+            sources["isolation"],
+        )
+    if values.get("isolation") != "context":
+        return
+    if values.get("driver-scope") == "test" and sources["driver-scope"] != "default":
+        raise SettingsError(
+            f"isolation 'context' (from {sources['isolation']}) runs each test in its own context of the worker's one "
+            f"browser, but driver-scope is 'test' (from {sources['driver-scope']}); leave driver-scope unset or "
+            "'worker'.",
+            "isolation",
+            sources["isolation"],
+        )
+    if values.get("grid-url") is not None:
+        raise SettingsError(
+            f"isolation 'context' (from {sources['isolation']}) needs a local browser, but grid-url is set (from "
+            f"{sources['grid-url']}); on a Grid use isolation 'worker' or 'test'.",
             "isolation",
             sources["isolation"],
         )

@@ -85,6 +85,9 @@ class Worker:
             "clone": clone,
             "run": owner.manager.run.run_id,
         }
+        node = owner.launcher.nodes.get(driver.session_id or "")
+        if node is not None:
+            info["node"] = node  # on a Grid: where the browser ran
         try:
             log = owner.launcher.driver_logs.get(driver.session_id or "")
             item.stash[ARTIFACT_FILES] = artifacts.capture(driver, folder, info, log)

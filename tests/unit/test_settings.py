@@ -30,6 +30,7 @@ ENGAGING = {
     "auth-url",
     "auth-cookie",
     "auth-selector",
+    "grid-url",
 }
 
 
@@ -139,7 +140,7 @@ def test_choices_of_the_choice_settings() -> None:
         "channel": ("stable", "beta", "dev", "canary"),
         "keep": ("never", "on-failure", "always"),
         "driver-scope": ("test", "worker"),
-        "isolation": ("worker", "test"),
+        "isolation": ("worker", "test", "context"),
         "artifacts": ("on-failure", "always", "never"),
         "base-in-use": ("refuse", "snapshot"),
         "grid-profile": ("inject", "path"),

@@ -7,8 +7,10 @@ browser a test gets (new, shared, kept from verification) is the scope's busines
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +20,13 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from .. import processes
 from ..errors import ProfileError
+from ..grid.browser import GridTarget, open_grid_browser
 from ..profile.clone import forget_open_tabs
 from ..profile.layout import LOCAL_STATE, PREFERENCES
 from ..profile.manager import ProfileManager, WorkerProfile
 from ..resilience import CircuitBreaker, RetryConfig
-from .launch import start_browser
+from ..state import LoginState
+from .launch import is_usable, start_browser
 
 if TYPE_CHECKING:
     from .blank_tab import BlankTab
@@ -50,8 +54,17 @@ def looks_damaged(profile: WorkerProfile) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class GridBrowsers:
+    """Browsers on a Selenium Grid instead of locally (``grid-url``): where and how, and for ``inject`` mode the
+    run's login state, written into each new remote browser before anything navigates."""
+
+    target: GridTarget
+    state: LoginState | None = None
+
+
 class Launcher:
-    """Starts and quits the browsers of one process (``worker_id``) on its clone."""
+    """Starts and quits the browsers of one process (``worker_id``) on its clone, locally or on a Grid."""
 
     def __init__(
         self,
@@ -62,6 +75,7 @@ class Launcher:
         retry: RetryConfig,
         log: Any,
         blank_tab: BlankTab | None = None,
+        grid: GridBrowsers | None = None,
     ) -> None:
         self.browser = browser
         self.driver_path = driver_path
@@ -71,7 +85,9 @@ class Launcher:
         self.log = log
         self.blank_tab = blank_tab
         self.breaker = CircuitBreaker(retry.breaker_threshold)
+        self.grid = grid
         self.driver_logs: dict[str, Path] = {}  # WebDriver session id -> its driver log, for failure artifacts
+        self.nodes: dict[str, str] = {}  # WebDriver session id -> the Grid node it runs on
 
     def start(self, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
         """A new browser with ``options``: a damaged clone is re-cloned first, a failed start retried."""
@@ -105,11 +121,31 @@ class Launcher:
         forget_open_tabs(profile.profile_path)  # the tabs the last browser here left: none is restored
         if self.blank_tab is not None:
             self.blank_tab.hand_over(profile)
-        driver = start_browser(self.browser, options, self.driver_path, self.manager.run.path, log_path)
-        self.driver_logs[driver.session_id or ""] = log_path
+        if self.grid is not None:
+            driver = self._start_on_grid(self.grid, options, profile)
+        else:
+            driver = start_browser(self.browser, options, self.driver_path, self.manager.run.path, log_path)
+            self.driver_logs[driver.session_id or ""] = log_path
         profile.metrics.count("browser_starts")
         self.log.info("start", seconds=round(time.perf_counter() - started, 4))
         return driver
+
+    def _start_on_grid(self, grid: GridBrowsers, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
+        run = self.manager.run
+        driver, node = open_grid_browser(
+            grid.target,
+            options,
+            self.browser,
+            run.run_id,
+            self.worker_id,
+            state=grid.state,
+            clone=profile.user_data_dir,
+            clone_root=run.clone_root,
+        )
+        if node:
+            self.nodes[driver.session_id or ""] = node
+            profile.metrics.grid_nodes = sorted({*(profile.metrics.grid_nodes or ()), node})
+        return driver  # type: ignore[return-value]  # a Remote driver: the same commands a test uses
 
     def reclone(self, profile: WorkerProfile, reason: str) -> None:
         """Replace this process's clone with a fresh copy of the golden copy (same path, so options still hold)."""
@@ -126,6 +162,13 @@ class Launcher:
 
     def quit(self, driver: WebDriver, profile: WorkerProfile) -> None:
         """Quit a browser; one that died under its test is counted and its leftovers ended, never an error."""
+        if self.grid is not None:  # nothing of it runs here: the Grid ends the node's processes
+            if not is_usable(driver):
+                profile.metrics.count("browser_deaths")
+                self.log.warning("restart", reason="the remote browser died during the test")
+            with contextlib.suppress(Exception):
+                driver.quit()
+            return
         family = processes.driver_family(driver)
         kinds = {proc.pid: processes.kind_of(proc) for proc in family or ()}  # while command lines can be read
         if family is None:  # a driver whose process is unknown: look for the browser by its command line

@@ -3,7 +3,8 @@
 ``PerTest`` starts a new browser for each test and quits it after; ``PerWorker`` shares one browser per worker and
 resets it between tests (replaced when broken). Either may be handed the browser that passed the worker's
 verification (``WarmBrowser``), so a worker starts no more browsers than a suite without the plugin would. With
-``isolation test`` the clone goes back to the golden copy before every test but the first.
+``isolation test`` the clone goes back to the golden copy before every test but the first; with ``isolation
+context`` (``PerTestContext``) one browser stays and each test gets a fresh user context holding the login state.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Protocol
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 
+from ..errors import BrowserContextError
 from ..profile.manager import WorkerProfile
+from ..state import LoginState, TestContext, close_context, context_support, open_context
 from .launch import is_usable, reset_browser
 from .launcher import Launcher, looks_damaged
 
@@ -104,6 +107,49 @@ class PerWorker(PerTest):
             self.launcher.quit(driver, profile)
 
 
-def scope_for(driver_scope: str, isolation: str, launcher: Launcher) -> BrowserScope:
-    """The policy the ``driver-scope`` setting names."""
+class PerTestContext(PerWorker):
+    """isolation context: the worker's one browser; each test in a new WebDriver BiDi user context seeded with the
+    run's login state before its first navigation, closed after it. A browser that died is replaced."""
+
+    def __init__(self, launcher: Launcher, state: LoginState) -> None:
+        super().__init__(launcher, "context")
+        self.state = state
+        self.context: TestContext | None = None
+        self.checked = False
+
+    def acquire(self, options: ChromiumOptions, profile: WorkerProfile, warm: ChromiumDriver | None) -> ChromiumDriver:
+        driver = super().acquire(options, profile, warm)
+        if not self.checked:
+            reason = context_support(driver)
+            if reason is not None:  # never a silent fallback to one shared context
+                raise BrowserContextError(reason, profile.user_data_dir, browser_gone=False)
+            self.checked = True
+        try:
+            self.context = open_context(driver, self.state)
+        except BrowserContextError as exc:
+            if not exc.browser_gone:
+                raise
+            self.close(profile)
+            driver = super().acquire(options, profile, None)
+            self.context = open_context(driver, self.state)
+        return driver
+
+    def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
+        context, self.context = self.context, None
+        if context is None or driver is not self.shared:
+            self.launcher.quit(driver, profile)
+            return
+        try:
+            close_context(driver, context)
+        except BrowserContextError as exc:  # the next test gets a new browser
+            self.launcher.log.warning("context_close_failed", error=exc.__class__.__name__)
+            self.close(profile)
+
+
+def scope_for(driver_scope: str, isolation: str, launcher: Launcher, state: LoginState | None = None) -> BrowserScope:
+    """The policy the ``driver-scope`` and ``isolation`` settings name (``state``: for isolation context)."""
+    if isolation == "context":
+        if state is None:
+            raise ValueError("isolation context needs the run's login state")
+        return PerTestContext(launcher, state)
     return PerWorker(launcher, isolation) if driver_scope == "worker" else PerTest(launcher, isolation)

@@ -25,11 +25,12 @@ LOGGED_OUT_CAUSES = (
 )
 
 
-def verify_capabilities(capabilities: Mapping[str, Any], vendor: str, clone: Path) -> dict[str, str]:
-    """The new browser's capabilities name the clone as the browser's user data dir; returns versions."""
+def verify_capabilities(capabilities: Mapping[str, Any], vendor: str, clone: Path | None) -> dict[str, str]:
+    """The new browser's capabilities name the clone as the browser's user data dir (unless ``clone`` is None);
+    returns versions."""
     vendor_caps = capabilities.get(vendor)
     reported = vendor_caps.get("userDataDir") if isinstance(vendor_caps, dict) else None
-    if not reported or os.path.realpath(str(reported)) != os.path.realpath(clone):
+    if clone is not None and (not reported or os.path.realpath(str(reported)) != os.path.realpath(clone)):
         raise VerificationError(
             f"the browser reports {reported or 'no user data dir'} as its user data dir ({vendor}.userDataDir), "
             f"not the clone {clone}; another --user-data-dir in the browser arguments may override it.",

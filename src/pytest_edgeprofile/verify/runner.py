@@ -74,10 +74,11 @@ def check_in_browser(
     config: VerificationConfig,
     result: VerificationResult,
     driver: WebDriver,
-    user_data_dir: Path,
+    user_data_dir: Path | None,
     vendor: str = "chrome",
 ) -> None:
-    """Run ``browser_methods`` on ``driver``, a browser started on ``user_data_dir``; versions go to details."""
+    """Run ``browser_methods`` on ``driver``, a browser started on ``user_data_dir`` (None: on a profile that is
+    not ours, a Grid node's in inject mode, so only its versions are read); versions go to details."""
     driver.set_page_load_timeout(config.timeout)
     for method in browser_methods(config, result):
         started = time.perf_counter()
