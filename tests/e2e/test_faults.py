@@ -23,10 +23,12 @@ import pytest
 
 from demo.site import LoginSite
 from pytest_edgeprofile import platforms
+from pytest_edgeprofile.grid.sessions import grid_sessions
 from pytest_edgeprofile.processes import main_browser_processes, processes_using
 from pytest_edgeprofile.profile.run import MARKER
 from tests.support.browsers import QUIET_ARGS, TEST_BROWSER, plugin_args
 from tests.support.checks import describe, driver_pids, leftover_processes, tree_digest, wait_for
+from tests.support.grid import LocalGrid
 from tests.support.systems import LINUX, not_on_windows
 
 pytestmark = [
@@ -263,6 +265,30 @@ def test_an_interrupted_run_ends_within_30_s_and_leaves_nothing(
     assert leftover_processes(clone_root) == []
     assert drivers_left(drivers_before, inner.sessions) == []
     assert tree_digest(base_profile) == before
+
+
+def test_a_run_on_the_grid_interrupted_by_ctrl_c_leaves_no_session_there(
+    inner: Inner, base_profile: Path, clone_root: Path, grid: LocalGrid
+) -> None:
+    """Sessions are the Grid's scarce resource: the controller deletes the run's own before it exits."""
+    run = inner.start(
+        "grid",
+        base_profile,
+        clone_root,
+        BLOCKING,
+        "-n",
+        "2",
+        "--edgeprofile-grid-url",
+        grid.url,
+        "--edgeprofile-grid-profile",
+        "path",  # the node's browsers run on the clones, where the wait sees them
+    )
+    run.wait_until_blocked(clone_root)
+    assert len(grid_sessions(grid.url)) == 2
+    ctrl_c(run.proc)
+    assert run.finish(timeout=30) == pytest.ExitCode.INTERRUPTED, run.output()
+    assert grid_sessions(grid.url) == (), f"a session of the run was left on the Grid:\n{run.output()}"
+    assert list(clone_root.iterdir()) == []
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def node_toml(browser_kind: str, binary: Path, driver: Path, slots: int = SLOTS_PER_NODE) -> str:
+def node_toml(browser_kind: str, binary: Path, driver_path: Path, slots: int = SLOTS_PER_NODE) -> str:
     """A node's configuration: only the given browser and driver, nothing detected or downloaded."""
     name, options_key = STEREOTYPES["edge" if browser_kind == "edge" else "chrome"]
     stereotype = json.dumps({"browserName": name, options_key: {"binary": str(binary)}})
@@ -68,7 +68,7 @@ def node_toml(browser_kind: str, binary: Path, driver: Path, slots: int = SLOTS_
         f'display-name = "{name} ({binary.name})"\n'
         f"stereotype = {json.dumps(stereotype)}\n"
         f"max-sessions = {slots}\n"
-        f"webdriver-executable = {json.dumps(str(driver))}\n"
+        f"webdriver-executable = {json.dumps(str(driver_path))}\n"
     )
 
 
@@ -83,7 +83,7 @@ class LocalGrid:
 
     workdir: Path
     binary: Path
-    driver: Path
+    driver_path: Path
     browser_kind: str = "chromium"
     nodes: int = 2
     jar: Path = JAR
@@ -116,7 +116,7 @@ class LocalGrid:
             self._spawn("hub", hub)
             for index, port in enumerate(self.node_ports, 1):
                 config = self.workdir / f"node{index}.toml"
-                config.write_text(node_toml(self.browser_kind, self.binary, self.driver))
+                config.write_text(node_toml(self.browser_kind, self.binary, self.driver_path))
                 node = ["node", "--host", "127.0.0.1", "--port", str(port), "--hub", self.url, *events]
                 self._spawn(f"node{index}", [*node, "--config", str(config)], self.node_wrapper)
             if not wait_for(self._all_up, timeout, interval=0.25):
