@@ -81,8 +81,8 @@ def build_profiles(work: Path) -> dict[str, Path]:
     return profiles
 
 
-def run_suite(mode: str, base: Path, clone_root: Path, *extra: str, tests: int = 12) -> float:
-    """Wall time of one `pytest -n 6` run of the benchmark suite."""
+def run_suite(mode: str, base: Path, clone_root: Path, *extra: str, tests: int = 12, workers: int = 6) -> float:
+    """Wall time of one `pytest -n <workers>` run of the benchmark suite."""
     env = {
         **os.environ,
         "BENCH_MODE": mode,
@@ -97,7 +97,7 @@ def run_suite(mode: str, base: Path, clone_root: Path, *extra: str, tests: int =
         "benchmarks/suite",
         "-q",
         "-n",
-        "6",
+        str(workers),
         "-p",
         "no:cacheprovider",
         "-o",
@@ -217,13 +217,16 @@ def main() -> None:
             "bare, with the plugin's flag": lambda: run_suite("bare-flags", profiles["small"], clones),
         },
     )
-    print("pytest -n 6, 24 logged-in tests, browser per test vs per worker:")
+    print("pytest -n 6, 24 logged-in tests, browser per test vs per worker vs a browser context per test:")
     scope_times = run_rounds(
         args.rounds,
         {
             "driver-scope test": lambda: run_suite("plugin", profiles["big"], clones, tests=24),
             "driver-scope worker": lambda: run_suite(
                 "plugin", profiles["big"], clones, "--edgeprofile-driver-scope", "worker", tests=24
+            ),
+            "isolation context": lambda: run_suite(
+                "plugin", profiles["big"], clones, "--edgeprofile-isolation", "context", tests=24
             ),
         },
     )
@@ -245,6 +248,12 @@ def main() -> None:
         ("heavy clone / cp -a of kept bytes", ours / cp, 1.20),
         ("driver-scope worker / test", ratio(scope_times, "driver-scope worker", "driver-scope test"), 0.50),
         ("isolation test / worker", ratio(isolation_times, "isolation test", "isolation worker"), 1.15),
+        ("isolation context / driver-scope test", ratio(scope_times, "isolation context", "driver-scope test"), 0.50),
+        (
+            "isolation context / driver-scope worker",
+            ratio(scope_times, "isolation context", "driver-scope worker"),
+            1.10,
+        ),
     ]
     # No target: how much of big / bare is the profile itself, once bare browsers get the plugin's CPU-saving flag.
     info = [

@@ -71,9 +71,9 @@ def read_local_storage(
     """The localStorage of each origin, read in a locally answered tab of it; origins without items are left out."""
     found = []
     for origin in origins:
-        with answered_tab(connection, origin, browser_context_id, timeout) as session:
+        with answered_tab(connection, origin, browser_context_id, timeout) as tab:
             answer = connection.send(
-                "DOMStorage.getDOMStorageItems", {"storageId": storage_id(connection, session, origin)}, session
+                "DOMStorage.getDOMStorageItems", {"storageId": storage_id(connection, tab, origin)}, tab
             )
         items = tuple((str(name), str(value)) for name, value in answer.get("entries", ()))
         if items:
@@ -115,21 +115,21 @@ def capture_state(
         extra_args=launch.extra_args,
         keyring=needs_keyring(profile_path, platforms.current_system()),
     )
-    session = start_browser(launch.browser, options, launch.driver_path, run_path)
+    driver = start_browser(launch.browser, options, launch.driver_path, run_path)
     try:
-        state = read_state(session, origins, timeout=timeout)
+        state = read_state(driver, origins, timeout=timeout)
     finally:
-        quit_browser(session, user_data_dir)
+        quit_browser(driver, user_data_dir)
     get_logger(worker=CAPTURE_CLONE).info(
         "state_captured", seconds=round(time.perf_counter() - started, 4), **state.log_fields()
     )
     return state
 
 
-def quit_browser(session: Any, user_data_dir: Path, timeout: float = EXIT_TIMEOUT) -> None:
+def quit_browser(driver: Any, user_data_dir: Path, timeout: float = EXIT_TIMEOUT) -> None:
     """Quit the browser; whatever still runs on ``user_data_dir`` after ``timeout`` is ended."""
     try:
-        session.quit()
+        driver.quit()
     except Exception as exc:  # a browser that died: its driver may be gone too, its leftovers are ended below
         get_logger(worker=CAPTURE_CLONE).warning("quit_failed", error=exc.__class__.__name__)
     deadline = time.monotonic() + timeout

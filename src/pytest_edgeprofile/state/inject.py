@@ -61,12 +61,10 @@ def inject_local_storage(
             if tab is None
             else answered_in_tab(connection, tab, storage.origin, timeout)
         )
-        with page as session:
-            target = storage_id(connection, session, storage.origin)
+        with page as tab:
+            target = storage_id(connection, tab, storage.origin)
             for name, value in storage.items:
-                connection.send(
-                    "DOMStorage.setDOMStorageItem", {"storageId": target, "key": name, "value": value}, session
-                )
+                connection.send("DOMStorage.setDOMStorageItem", {"storageId": target, "key": name, "value": value}, tab)
 
 
 def inject_state(

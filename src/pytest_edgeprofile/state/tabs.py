@@ -26,7 +26,7 @@ PAGE_HEADERS = [
 def answered_tab(
     connection: CdpConnection, origin: str, browser_context_id: str | None = None, timeout: float | None = None
 ) -> Iterator[str]:
-    """A new background tab on ``origin``'s page, answered locally; yields its CDP session id, closed after.
+    """A new background tab on ``origin``'s page, answered locally; yields the attached tab's id, closed after.
 
     ``browser_context_id``: open it in that browser context (a WebDriver BiDi user context's id is one),
     so it reaches that context's storage; None for the browser's default one (the profile's).
@@ -36,9 +36,9 @@ def answered_tab(
         params["browserContextId"] = browser_context_id
     target_id = str(connection.send("Target.createTarget", params)["targetId"])
     try:
-        session = str(connection.send("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"])
-        with _answered_origin(connection, session, origin, timeout, restore=False):
-            yield session
+        tab = str(connection.send("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"])
+        with _answered_origin(connection, tab, origin, timeout, restore=False):
+            yield tab
     finally:
         close_tab(connection, target_id, timeout)
 
@@ -46,17 +46,17 @@ def answered_tab(
 def close_tab(connection: CdpConnection, target_id: str, timeout: float | None = None) -> None:
     """Close the tab and return once the browser has destroyed it.
 
-    ``Target.closeTarget`` answers before the tab is gone: a WebDriver session asked for its windows right after
+    ``Target.closeTarget`` answers before the tab is gone: a driver asked for its windows right after
     would still list it (measured: for about a quarter of a second). ``Target.targetDestroyed`` is sent only to a
     connection that discovers targets, so discovery is on while the tab closes, its other events ignored.
     """
     gone = False
 
-    def destroyed(event: dict[str, Any], _session: str | None) -> None:
+    def destroyed(event: dict[str, Any], _tab: str | None) -> None:
         nonlocal gone
         gone = gone or event.get("targetId") == target_id
 
-    def ignore(_event: dict[str, Any], _session: str | None) -> None:
+    def ignore(_event: dict[str, Any], _tab: str | None) -> None:
         """Discovery first reports every existing target, then their changes: nobody waits for those."""
 
     watched = {"Target.targetDestroyed": destroyed, "Target.targetCreated": ignore, "Target.targetInfoChanged": ignore}
@@ -77,71 +77,71 @@ def answered_in_tab(
     connection: CdpConnection, target_id: str, origin: str, timeout: float | None = None
 ) -> Iterator[str]:
     """``origin``'s page, answered locally, in the existing tab ``target_id`` (a new, unused one); yields its CDP
-    session id. Afterwards the tab is blank again with no history, as if it had just opened: a per-test context's
+    tab id. Afterwards the tab is blank again with no history, as if it had just opened: a per-test context's
     own tab reaches the context's storage this way without the cost of a second tab."""
-    session = str(connection.send("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"])
+    tab = str(connection.send("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"])
     try:
-        with _answered_origin(connection, session, origin, timeout, restore=True):
-            yield session
+        with _answered_origin(connection, tab, origin, timeout, restore=True):
+            yield tab
             # Blank again while every request is still blocked: a request the origin's page would still make (its
             # favicon, fetched after the load) must not reach the site once the tab's requests go through.
-            connection.send("Page.navigate", {"url": "about:blank"}, session, timeout)
-            connection.wait_for("Page.loadEventFired", session, timeout)
-        connection.send("Page.resetNavigationHistory", {}, session)
-        connection.send("Page.disable", {}, session)
+            connection.send("Page.navigate", {"url": "about:blank"}, tab, timeout)
+            connection.wait_for("Page.loadEventFired", tab, timeout)
+        connection.send("Page.resetNavigationHistory", {}, tab)
+        connection.send("Page.disable", {}, tab)
     finally:
-        connection.send("Target.detachFromTarget", {"sessionId": session})
+        connection.send("Target.detachFromTarget", {"sessionId": tab})
 
 
 @contextmanager
 def _answered_origin(
-    connection: CdpConnection, session: str, origin: str, timeout: float | None, *, restore: bool
+    connection: CdpConnection, tab: str, origin: str, timeout: float | None, *, restore: bool
 ) -> Iterator[None]:
     """Navigate the attached tab to ``origin``'s page, which the browser answers itself; requests stay blocked
     until the block ends. ``restore``: then let the tab's requests through again (a tab that is kept)."""
     page_url = origin + "/"
 
-    def answer(event: dict[str, Any], _session: str | None) -> None:
+    def answer(event: dict[str, Any], _tab: str | None) -> None:
         request_id = event["requestId"]
         if event.get("request", {}).get("url") == page_url:
             connection.notify(
                 "Fetch.fulfillRequest",
                 {"requestId": request_id, "responseCode": 200, "responseHeaders": PAGE_HEADERS, "body": EMPTY_PAGE},
-                session,
+                tab,
             )
         else:  # favicon, prefetch, anything else: never reaches the network either
-            connection.notify("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, session)
+            connection.notify("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, tab)
 
-    connection.on("Fetch.requestPaused", session, answer)
+    connection.on("Fetch.requestPaused", tab, answer)
     try:
-        connection.send("Page.enable", {}, session)
+        connection.send("Page.enable", {}, tab)
         # A service worker the profile registered for the origin would answer the page itself, and may fetch
         # from the network: the tab bypasses it, so its requests meet the interception below.
-        connection.send("Network.enable", {}, session)
-        connection.send("Network.setBypassServiceWorker", {"bypass": True}, session)
-        connection.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}, session)
-        navigated = connection.send("Page.navigate", {"url": page_url}, session, timeout)
+        connection.send("Network.enable", {}, tab)
+        connection.send("Network.setBypassServiceWorker", {"bypass": True}, tab)
+        connection.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}, tab)
+        navigated = connection.send("Page.navigate", {"url": page_url}, tab, timeout)
         if navigated.get("errorText"):
             raise LoginStateError(
                 f"a local page of {origin} could not be opened ({navigated['errorText']}), so "
                 "its localStorage cannot be reached."
             )
-        connection.wait_for("Page.loadEventFired", session, timeout)
+        connection.wait_for("Page.loadEventFired", tab, timeout)
         yield
     finally:
-        connection.on("Fetch.requestPaused", session, None)
+        connection.on("Fetch.requestPaused", tab, None)
     if restore:
-        connection.send("Fetch.disable", {}, session)
-        connection.send("Network.setBypassServiceWorker", {"bypass": False}, session)
-        connection.send("Network.disable", {}, session)
+        connection.send("Fetch.disable", {}, tab)
+        connection.send("Network.setBypassServiceWorker", {"bypass": False}, tab)
+        connection.send("Network.disable", {}, tab)
 
 
-def storage_id(connection: CdpConnection, session: str, origin: str) -> dict[str, Any]:
+def storage_id(connection: CdpConnection, tab: str, origin: str) -> dict[str, Any]:
     """The ``DOMStorage.StorageId`` of the tab's localStorage: by storage key where the browser has them
     (Chromium 108+), else by security origin."""
     try:
-        frame = connection.send("Page.getFrameTree", {}, session)["frameTree"]["frame"]["id"]
-        key = connection.send("Storage.getStorageKeyForFrame", {"frameId": frame}, session)["storageKey"]
+        frame = connection.send("Page.getFrameTree", {}, tab)["frameTree"]["frame"]["id"]
+        key = connection.send("Storage.getStorageKeyForFrame", {"frameId": frame}, tab)["storageKey"]
     except (LoginStateError, KeyError, TypeError):
         return {"securityOrigin": origin, "isLocalStorage": True}
     return {"storageKey": key, "isLocalStorage": True}
