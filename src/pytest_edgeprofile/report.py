@@ -57,9 +57,12 @@ def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
     rows = [[title for title, _key in COLUMNS]] + [[_cell(r, key) for _title, key in COLUMNS] for r in ordered]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines += ["  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    failures: dict[str, list[str]] = {}  # the same sentence from several workers is said once, naming them all
     for report in ordered:
         if report.get("failure"):
-            lines.append(f"{report['worker']}: {report['failure']}")
+            failures.setdefault(str(report["failure"]), []).append(str(report["worker"]))
+    lines += [f"{', '.join(workers)}: {failure}" for failure, workers in failures.items()]
+    for report in ordered:
         nodes = (report.get("metrics") or {}).get("grid_nodes")
         if nodes:
             lines.append(f"{report['worker']}: browsers on the Grid node(s) {', '.join(nodes)}")

@@ -32,6 +32,7 @@ class Worker:
         self.owner = owner
         self.in_xdist = in_xdist
         self.finished = False
+        self.failure_said = False
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Session setup: clone and verify now if any collected test uses the browser.
@@ -60,13 +61,29 @@ class Worker:
         saved as pytest-html extras (pytest-html reads and extends ``report.extras`` after this hook)."""
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
-        if report.when == "call":
+        if report.when == "setup" and report.failed:
+            self._say_a_failure_once(report)
+        elif report.when == "call":
             item.stash[CALL_REPORT] = report
         elif (
             report.when == "teardown" and ARTIFACT_FILES in item.stash and self.config.pluginmanager.has_plugin("html")
         ):
             extras = artifacts.html_extras(item.stash[ARTIFACT_FILES])
             setattr(report, "extras", getattr(report, "extras", []) + extras)  # noqa: B010
+
+    def _say_a_failure_once(self, report: pytest.TestReport) -> None:
+        """A clone that could not be prepared fails every test of this worker that needs it: its sentence is
+        said by the first of them (and in the summary), the others point there."""
+        failure = self.owner.failure
+        if failure is None or str(failure) not in str(report.longrepr):
+            return
+        if not self.failure_said:
+            self.failure_said = True
+            return
+        report.longrepr = (
+            f"pytest-edgeprofile: worker {self.owner.worker_id} has no usable clone; why is said once, in its first "
+            "failed test and in the edgeprofile summary."
+        )
 
     def save_artifacts(self, item: pytest.Item, driver: WebDriver) -> None:
         """``edge_driver``'s teardown: after a failed call (or always, per ``artifacts``), save what the browser

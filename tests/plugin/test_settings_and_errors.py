@@ -141,3 +141,25 @@ def test_a_missing_driver_is_one_sentence(pytester: pytest.Pytester, base_profil
         result,
         f"the driver {tmp_path / 'no-driver'} (from --edgeprofile-driver) does not exist; fix the path or unset it.",
     )
+
+
+def test_with_no_setting_a_missing_browser_is_said_once_per_worker_and_once_in_the_summary(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Nothing set, so no up-front check: each worker finds out alone (here: no Edge), and its tests point at one
+    sentence."""
+    pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.parametrize('n', range(6))\ndef test_uses(edge_driver, n):\n    pass\n"
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no browser here"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    result = run(pytester, "-n", "2")
+    result.assert_outcomes(errors=6)
+    output = result.stdout.str()
+    sentence = "no edge (stable) executable found"
+    in_tests = output.split("= edgeprofile =")[0].count(sentence)
+    in_summary = output.split("= edgeprofile =")[1].count(sentence)
+    assert (in_tests, in_summary) == (2, 1), output
+    assert output.count("has no usable clone; why is said once") == 4
+    result.stdout.fnmatch_lines([f"gw0, gw1: *{sentence}*"])
