@@ -98,3 +98,35 @@ def test_isolation_context_with_a_browser_per_test_is_one_sentence(
             "context of the worker's one browser, but driver-scope is 'test' (from --edgeprofile-driver-scope)*"
         ]
     )
+
+
+DEAD = """
+import psutil
+
+
+def test_a_kills_the_browser(edge_driver):
+    assert signed_in(edge_driver)
+    for child in psutil.Process(edge_driver.service.process.pid).children(recursive=True):
+        child.kill()
+
+
+def test_b_gets_a_new_browser_in_a_fresh_context(edge_driver, edge_profile, worker_id):
+    assert signed_in(edge_driver)
+    starts = edge_profile.metrics.get("browser_starts")
+    record("b", edge_profile, worker_id, handles=len(edge_driver.window_handles), starts=starts)
+"""
+
+
+def test_a_browser_that_died_is_replaced_and_the_next_test_still_gets_its_context(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+) -> None:
+    result, records = run_files(
+        pytester, monkeypatch, base_profile, clone_root, {"test_dead": DEAD}, "--edgeprofile-isolation", "context"
+    )
+    result.assert_outcomes(passed=2)
+    assert records["b"]["handles"] == 1 and records["b"]["starts"] == 2
+    assert leftover_processes(clone_root) == []

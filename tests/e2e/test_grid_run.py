@@ -153,3 +153,30 @@ def test_a_crashed_workers_session_is_deleted_from_the_grid(
     )
     result.assert_outcomes(passed=3, failed=1)  # the crashed test; its worker is replaced
     assert grid_sessions(grid.url) == (), "the crashed worker's session was left on the Grid"
+
+
+FAILING = """
+def test_fails_on_the_grid(edge_driver):
+    assert signed_in(edge_driver)
+    raise AssertionError("on purpose")
+"""
+
+
+def test_failure_artifacts_come_through_the_grid_and_name_the_node(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+    grid: LocalGrid,
+) -> None:
+    result, _records = run_files(
+        pytester, monkeypatch, base_profile, clone_root, {"test_failing": FAILING}, "--edgeprofile-grid-url", grid.url
+    )
+    result.assert_outcomes(failed=1)
+    (info_path,) = (pytester.path / "edgeprofile-results").glob("*/info.json")
+    info = json.loads(info_path.read_text())
+    assert info["node"] in grid.node_uris
+    assert "Signed in as alice" in (info_path.parent / "page.html").read_text()
+    assert (info_path.parent / "screenshot.png").read_bytes().startswith(b"\x89PNG")
+    assert grid_sessions(grid.url) == ()
