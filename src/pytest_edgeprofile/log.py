@@ -20,6 +20,9 @@ import structlog
 LOGGER_NAME = "pytest_edgeprofile"
 # Made directly, not with logging.getLogger: unregistered, without a parent, it reaches only its own handlers.
 _STDLIB = logging.Logger(LOGGER_NAME, logging.INFO)
+# A process without an event log file (the edgeprofile command) drops its events: without a handler of its own the
+# logger would hand warnings to logging's last resort, which prints raw JSON lines on stderr.
+_STDLIB.addHandler(logging.NullHandler())
 
 
 def get_logger(**context: Any) -> Any:

@@ -197,3 +197,9 @@ def test_a_base_in_use(
     assert done.stderr.endswith("The plugin never copies a profile while it is open.\n")
     assert done.stderr.count("\n") == 1
     assert not (tmp_path / "s.json").exists() and running_browser.poll() is None
+
+    # With base-in-use snapshot the same base is read as a consistent snapshot, and its browser keeps running.
+    done = export(base_copy, chromium, tmp_path, "-o", str(tmp_path / "s.json"), "--base-in-use", "snapshot")
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout
+    assert json.loads((tmp_path / "s.json").read_text())["cookies"], "the snapshot's cookies were read"
+    assert running_browser.poll() is None

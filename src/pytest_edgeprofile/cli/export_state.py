@@ -79,17 +79,31 @@ def run(resolved: Settings, *, origins: Sequence[str], fmt: str, output: Path, o
     wanted = wanted_origins(origins, resolved)
     check_output(output, resolved)
     check_clone_root(resolved.clone_root, resolved.user_data_dir, resolved.sources)
-    base = check_base(resolved.user_data_dir, resolved.profile, sources=resolved.sources, browser=resolved.browser)
+    base = check_base(
+        resolved.user_data_dir,
+        resolved.profile,
+        sources=resolved.sources,
+        browser=resolved.browser,
+        base_in_use=resolved.base_in_use,
+    )
     binary = find_binary(resolved.browser, resolved.channel, resolved.binary, resolved.source("binary"))
-    driver = find_driver(
+    driver_path = find_driver(
         resolved.browser,
         binary,
         resolved.driver_path,
         resolved.source("driver"),
         lock_path=resolved.clone_root / "selenium-manager.lock",
     )
-    launch = Launch(resolved.browser, binary, driver, resolved.args)
-    state = capture_from_base(base.user_data_dir, base.profile.folder, resolved.clone_root, launch, wanted)
+    launch = Launch(resolved.browser, binary, driver_path, resolved.args)
+    state = capture_from_base(
+        base.user_data_dir,
+        base.profile.folder,
+        resolved.clone_root,
+        launch,
+        wanted,
+        base=base,
+        base_in_use=resolved.base_in_use,
+    )
     write_state_file(output, state, fmt)
     print(
         f"Read the login state of {base.user_data_dir} (profile {base.profile.folder!r}) on a throwaway clone: "

@@ -22,6 +22,7 @@ from ..browser.launch import start_browser
 from ..browser.options import build_options
 from ..errors import LoginStateError
 from ..log import get_logger
+from ..profile.base import BaseProfile
 from ..profile.cleanup import remove_run
 from ..profile.clone import forget_open_tabs, make_clone
 from ..profile.golden import ensure_golden
@@ -161,12 +162,15 @@ def capture_from_base(
     origins: Sequence[str] = (),
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    base: BaseProfile | None = None,
+    base_in_use: str = "refuse",
 ) -> LoginState:
     """The state of the base profile: a private run folder under ``clone_root`` holds a golden copy and a clone
-    (the base is checked, only read, and never opened by a browser); the folder is removed at the end."""
+    (the base is checked, only read, and never opened by a browser); the folder is removed at the end. ``base``:
+    the base as the caller already checked it; ``base_in_use``: the setting (``snapshot`` copies a base in use)."""
     run = RunFolder(clone_root, new_run_id())
     try:
-        ensure_golden(user_data_dir, profile, run)
+        ensure_golden(user_data_dir, profile, run, base_in_use=base_in_use, base=base)
         return capture_from_golden(run, profile, launch, origins, timeout=timeout)
     finally:
         remove_run(run.path)
