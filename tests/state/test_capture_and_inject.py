@@ -108,7 +108,9 @@ def test_every_cookie_and_flag_matches_what_the_browser_reports_on_a_clone(
     assert device is not None and device.secure and device.same_site == "None" and device.session
     storage = state.storage(login_site.url)
     assert storage is not None and storage.as_dict() == {STORAGE_KEY: api_token_for(USERNAME, login_site.secret)}
-    assert login_site.requests[requests_before:] == [], "reading localStorage sent no request to the site"
+    # A favicon fetch that an earlier browser sent before it quit can be logged by the site's server thread late.
+    pages = [r for r in login_site.requests[requests_before:] if r != "GET /favicon.ico"]
+    assert pages == [], "reading localStorage sent no request to the site"
     assert not manager.run.worker("login-state").exists(), "the throwaway clone is removed"
 
 
