@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +13,16 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.grid import remote_options, start_remote
 from pytest_edgeprofile.profile.run import new_run_id
-from tests.conftest import QUIET_LIST
+from tests.support.browsers import QUIET_LIST
 from tests.support.checks import wait_for
-from tests.support.grid import LocalGrid
+from tests.support.grid import NOT_USED, LocalGrid, RemoteStarter
 
 QUEUE_TIMEOUT = 60.0  # the tests' sessions never wait for a slot, except where a test says otherwise
-NOT_USED = Path("/nonexistent/edgeprofile-not-used")  # inject mode must send no folder of ours
 
 
 @pytest.fixture
 def run_id() -> str:
     return new_run_id()
-
-
-RemoteStarter = Callable[..., WebDriver]
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ from demo.site import DEVICE_COOKIE, SESSION_COOKIE, STORAGE_KEY, USERNAME, Logi
 from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.grid import GridTarget, open_grid_browser, run_sessions
 from pytest_edgeprofile.state import Launch, LoginState, capture_from_base, inject_state
-from tests.conftest import QUIET_LIST
-from tests.grid.conftest import NOT_USED, RemoteStarter
+from tests.support.browsers import QUIET_LIST
 from tests.support.checks import wait_for
-from tests.support.grid import LocalGrid
+from tests.support.grid import NOT_USED, LocalGrid, RemoteStarter
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pytest_edgeprofile.grid import delete_run_sessions, run_sessions
-from tests.conftest import QUIET_LIST
+from tests.support.browsers import QUIET_LIST
 from tests.support.checks import wait_for
 from tests.support.grid import LocalGrid
 

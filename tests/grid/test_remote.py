@@ -12,9 +12,8 @@ from demo.site import LoginSite
 from pytest_edgeprofile.browser.options import build_options
 from pytest_edgeprofile.errors import BrowserStartError, GridError
 from pytest_edgeprofile.grid import GridDriver, remote_options, start_remote
-from tests.conftest import QUIET_LIST
-from tests.grid.conftest import NOT_USED, RemoteStarter
-from tests.support.grid import LocalGrid, free_ports
+from tests.support.browsers import QUIET_LIST
+from tests.support.grid import NOT_USED, LocalGrid, RemoteStarter, free_ports
 
 pytestmark = pytest.mark.browser
 

@@ -35,10 +35,9 @@ from pytest_edgeprofile.profile.cleanup import remove_run
 from pytest_edgeprofile.profile.clone import forget_open_tabs, make_clone
 from pytest_edgeprofile.profile.golden import ensure_golden
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id, write_private
-from tests.conftest import QUIET_LIST
-from tests.grid.conftest import RemoteStarter
+from tests.support.browsers import QUIET_LIST
 from tests.support.checks import wait_for
-from tests.support.grid import LocalGrid, can_hide_folders, hiding
+from tests.support.grid import LocalGrid, RemoteStarter, can_hide_folders, hiding
 
 pytestmark = pytest.mark.browser
 

@@ -23,8 +23,7 @@ from pytest_edgeprofile.state import Cookie, Launch, LoginState, OriginStorage, 
 from pytest_edgeprofile.state.capture import RUN_STATE_FILE, quit_browser
 from pytest_edgeprofile.state.cdp import CdpConnection
 from pytest_edgeprofile.state.contexts import MIN_VERSION, close_context, context_support, open_context, open_tab
-from tests.conftest import QUIET_LIST
-from tests.support.browsers import BrowserUnderTest
+from tests.support.browsers import QUIET_LIST, BrowserUnderTest
 from tests.support.checks import leftover_processes, wait_for
 
 pytestmark = pytest.mark.browser

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ STOP_TIMEOUT = 15.0
 SLOTS_PER_NODE = 2
 # The stereotype's browserName and the key of its browser options, per kind of browser under test.
 STEREOTYPES = {"edge": ("MicrosoftEdge", "ms:edgeOptions"), "chrome": ("chrome", "goog:chromeOptions")}
+
+
+NOT_USED = Path("/nonexistent/edgeprofile-not-used")  # inject mode must send no folder of ours
+RemoteStarter = Callable[..., Any]  # the ``remote`` fixture of tests/grid: starts a session on the Grid
 
 
 def missing_parts(jar: Path = JAR) -> str | None:

@@ -65,3 +65,16 @@ def test_no_function_or_class_outgrows_a_reading(path: Path) -> None:
         if limit is not None and node.end_lineno - node.lineno + 1 > limit:  # type: ignore[attr-defined]
             too_long.append(f"{node.name} ({node.end_lineno - node.lineno + 1} lines)")  # type: ignore[attr-defined]
     assert too_long == []
+
+
+def test_tests_take_helpers_from_tests_support_only() -> None:
+    """A test module or conftest imports shared helpers from tests/support, never from another test module or a
+    conftest (fixtures reach tests through pytest, not through imports)."""
+    tests = Path(__file__).resolve().parents[1]
+    offenders = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests.") and not module.startswith("tests.support"):
+                offenders.append(f"{path.relative_to(tests)}: from {module}")
+    assert offenders == []
