@@ -171,4 +171,3 @@ class Controller:
             reporter.write_line(line, yellow=True)
         else:
             print(line, file=sys.stderr)
-
