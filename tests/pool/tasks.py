@@ -1,0 +1,39 @@
+"""Tasks the pool tests send to worker processes: module-level (picklable) and pytest-free, since each worker
+imports this module to run them."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from selenium.webdriver.common.by import By
+
+
+def clone_of(driver: Any) -> str:
+    """The user data dir the driver's browser runs on (chromedriver and msedgedriver report it)."""
+    for value in driver.capabilities.values():
+        if isinstance(value, dict) and "userDataDir" in value:
+            return str(value["userDataDir"])
+    return ""
+
+
+def account(driver: Any, site_url: str, page: int) -> dict[str, Any]:
+    """Open the account page; what a signed-in browser sees there, and which clone and process it ran on."""
+    driver.get(f"{site_url}/account?page={page}")
+    found = driver.find_elements(By.ID, "account")
+    return {"text": found[0].text if found else driver.title, "clone": clone_of(driver), "pid": os.getpid()}
+
+
+def slow_account(driver: Any, site_url: str, page: int, seconds: float) -> dict[str, Any]:
+    """``account`` after a pause: a task that is surely still running when the test acts on its worker."""
+    time.sleep(seconds)
+    return account(driver, site_url, page)
+
+
+def fail(driver: Any, message: str) -> None:
+    raise ValueError(message)
+
+
+def pid(driver: Any) -> int:
+    return os.getpid()
