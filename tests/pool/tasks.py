@@ -25,15 +25,18 @@ def account(driver: Any, site_url: str, page: int) -> dict[str, Any]:
     return {"text": found[0].text if found else driver.title, "clone": clone_of(driver), "pid": os.getpid()}
 
 
-def slow_account(driver: Any, site_url: str, page: int, seconds: float) -> dict[str, Any]:
-    """``account`` after a pause: a task that is surely still running when the test acts on its worker."""
-    time.sleep(seconds)
-    return account(driver, site_url, page)
-
-
 def fail(driver: Any, message: str) -> None:
     raise ValueError(message)
 
 
 def pid(driver: Any) -> int:
     return os.getpid()
+
+
+def marked_account(driver: Any, site_url: str, page: int, marks: str, seconds: float) -> dict[str, Any]:
+    """``account`` after a pause, having first left a file named for this process's pid in ``marks``: a test
+    waits for it to act on a worker surely in the middle of a task."""
+    with open(os.path.join(marks, str(os.getpid())), "w") as handle:
+        handle.write(str(page))
+    time.sleep(seconds)
+    return account(driver, site_url, page)
