@@ -7,6 +7,7 @@ import os
 import time
 from typing import Any
 
+import psutil
 from selenium.webdriver.common.by import By
 
 
@@ -40,3 +41,15 @@ def marked_account(driver: Any, site_url: str, page: int, marks: str, seconds: f
         handle.write(str(page))
     time.sleep(seconds)
     return account(driver, site_url, page)
+
+
+def kill_browser_once(driver: Any, site_url: str, marks: str) -> dict[str, Any]:
+    """The first time (no ``killed`` file in ``marks``): kill this task's browser under it, as a crash would, and
+    fail on the dead browser; then (run again on a new browser) ``account``."""
+    mark = os.path.join(marks, "killed")
+    if not os.path.exists(mark):
+        open(mark, "w").close()
+        for proc in psutil.Process(driver.service.process.pid).children(recursive=True):
+            proc.kill()
+        driver.get(site_url)  # raises: the browser is gone
+    return account(driver, site_url, 0)

@@ -22,6 +22,7 @@ from pytest_edgeprofile import (
     ProfileAwareWorkerPool,
     ProfileInUseError,
     ProfileNotFoundError,
+    WorkerLostError,
 )
 from pytest_edgeprofile.pool import RemoteTraceback
 from tests.pool import tasks
@@ -94,26 +95,50 @@ def test_four_workers_run_twenty_signed_in_tasks_on_four_clones(
     nothing_left(tmp_path / "clones")
 
 
-def test_a_worker_killed_mid_task_is_replaced_and_its_task_run_again(
-    base_profile: Path, login_site: LoginSite, tmp_path: Path
+@pytest.mark.parametrize("retries", [1, 0])
+def test_a_worker_killed_mid_task_is_replaced_and_its_task_run_again_or_failed(
+    base_profile: Path, login_site: LoginSite, tmp_path: Path, retries: int
 ) -> None:
     marks = tmp_path / "marks"
     marks.mkdir()
     seen: list[PoolEvent] = []
-    with ProfileAwareWorkerPool(workers=2, retries=1, on_event=seen.append, **settings(base_profile, tmp_path)) as pool:
+    pool = ProfileAwareWorkerPool(workers=2, retries=retries, on_event=seen.append, **settings(base_profile, tmp_path))
+    with pool:
         futures = [pool.submit(tasks.marked_account, login_site.url, page, str(marks), 2.0) for page in range(4)]
         assert wait_for(lambda: any(marks.iterdir()), 90), "no task started"
-        victim = int(next(marks.iterdir()).name)
+        mark = next(marks.iterdir())
+        victim, page = int(mark.name), int(mark.read_text())
         os.kill(victim, signal.SIGKILL)
-        results = [future.result(120) for future in futures]
+        outcomes = [future.exception(120) or future.result() for future in futures]
         assert wait_for(lambda: any(e.kind == "profile_ready" and "." in e.worker for e in seen), 60)
         after = pool.submit(tasks.pid).result(60)  # the pool goes on with its replacement
-    assert [r["text"] for r in results] == [SIGNED_IN] * 4
-    assert victim not in {r["pid"] for r in results} and after != victim
+    lost = outcomes.pop(page)
+    if retries:
+        assert lost["text"] == SIGNED_IN and lost["pid"] != victim  # run again, on another worker
+    else:
+        assert isinstance(lost, WorkerLostError) and lost.pid == victim and lost.exitcode == -signal.SIGKILL
+        assert str(lost).endswith(
+            "a new worker on a new clone took its place, and the task was not run again (retries=0)."
+        )
+    assert [r["text"] for r in outcomes] == [SIGNED_IN] * 3  # the other tasks are unaffected
+    assert after != victim
     replaced = [e for e in seen if e.kind == "worker_replaced"]
     assert len(replaced) == 1 and replaced[0].data["pid"] == victim, replaced
     assert replaced[0].data["exitcode"] == -signal.SIGKILL and replaced[0].data["by"].endswith(".1")
-    assert not psutil.pid_exists(victim) or psutil.Process(victim).status() == psutil.STATUS_ZOMBIE
+    nothing_left(tmp_path / "clones")
+
+
+def test_a_task_whose_browser_died_runs_again_on_a_new_browser(
+    base_profile: Path, login_site: LoginSite, tmp_path: Path
+) -> None:
+    seen: list[PoolEvent] = []
+    with ProfileAwareWorkerPool(workers=1, on_event=seen.append, **settings(base_profile, tmp_path)) as pool:
+        result = pool.submit(tasks.kill_browser_once, login_site.url, str(tmp_path)).result(120)
+        [report] = [r for r in pool.metrics() if r["worker"] == "pool-0"]
+    assert (tmp_path / "killed").exists() and result["text"] == SIGNED_IN
+    assert report["metrics"]["browser_deaths"] == 1
+    remediated = [e for e in seen if e.kind == "worker_remediated"]
+    assert [e.data.get("browser_deaths") for e in remediated] == [1], seen
     nothing_left(tmp_path / "clones")
 
 
