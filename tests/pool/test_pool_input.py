@@ -5,13 +5,20 @@ windows are laid out side by side, and importing the pool imports no pytest."""
 from __future__ import annotations
 
 import itertools
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pytest_edgeprofile import ProfileAwareWorkerPool, SettingsError
+from pytest_edgeprofile import (
+    ProfileAwareWorkerPool,
+    ProfileInUseError,
+    SettingsError,
+    VerificationError,
+    WorkerLostError,
+)
 from pytest_edgeprofile.pool.options import resolve_settings, window_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -101,3 +108,17 @@ def test_importing_the_pool_imports_no_pytest() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_every_profile_error_crosses_a_process_boundary_with_its_attributes(tmp_path: Path) -> None:
+    """Workers send these to the caller pickled; subclasses whose __init__ takes more than a message must survive."""
+    sent = [
+        SettingsError("browser is 'x' (from keyword argument browser=)", "browser", "keyword argument browser="),
+        ProfileInUseError("in use", tmp_path, 42, "msedge"),
+        VerificationError("auth failed", tmp_path, "auth", critical=False),
+        WorkerLostError("lost", tmp_path, "pool-1", 7, -9),
+    ]
+    for error in sent:
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error) and back.args == error.args
+        assert vars(back) == vars(error)
