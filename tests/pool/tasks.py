@@ -53,3 +53,10 @@ def kill_browser_once(driver: Any, site_url: str, marks: str) -> dict[str, Any]:
             proc.kill()
         driver.get(site_url)  # raises: the browser is gone
     return account(driver, site_url, 0)
+
+
+def window(driver: Any, seconds: float) -> dict[str, Any]:
+    """Where this worker's browser window is and its size, after a pause (so that every worker gets a task), and
+    which clone the browser runs on."""
+    time.sleep(seconds)
+    return {"rect": dict(driver.get_window_rect()), "clone": clone_of(driver)}

@@ -25,6 +25,7 @@ from pytest_edgeprofile import (
     WorkerLostError,
 )
 from pytest_edgeprofile.pool import RemoteTraceback
+from pytest_edgeprofile.pool.options import window_for
 from tests.pool import tasks
 from tests.support.browsers import QUIET_ARGS, QUIET_LIST, TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest, wait_for
@@ -178,6 +179,20 @@ def test_ctrl_c_or_sigterm_during_map_ends_everything_within_seconds(
     assert script.returncode != 0 and "KeyboardInterrupt" in stderr, stderr[-2000:]
     assert wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in workers), 10)
     nothing_left(clone_root)
+
+
+def test_headed_windows_are_placed_side_by_side(base_profile: Path, tmp_path: Path) -> None:
+    """headed=True places each worker's windows in its own cell. No display here: the browsers get --headless=new
+    from ``arg`` on top, which keeps the window geometry the pool gives them."""
+    extra = {"headed": True, "window_size": (500, 400), "arg": [*QUIET_LIST, "--headless=new"]}
+    with ProfileAwareWorkerPool(workers=3, **(settings(base_profile, tmp_path) | extra)) as pool:
+        seen = list(pool.map(tasks.window, [1.0] * 6, timeout=120))
+    slots = {int(Path(s["clone"]).name.split("-")[1]) for s in seen}
+    assert len(slots) >= 2, seen
+    for result in seen:
+        x, y, width, height = window_for(int(Path(result["clone"]).name.split("-")[1]), 3, (500, 400))
+        assert result["rect"] == {"x": x, "y": y, "width": width, "height": height}, result
+    nothing_left(tmp_path / "clones")
 
 
 @pytest.fixture
