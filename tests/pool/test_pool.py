@@ -26,6 +26,7 @@ from pytest_edgeprofile import (
 )
 from pytest_edgeprofile.pool import RemoteTraceback
 from pytest_edgeprofile.pool.options import window_for
+from pytest_edgeprofile.pool.pool import session_members
 from tests.pool import tasks
 from tests.support.browsers import QUIET_ARGS, QUIET_LIST, TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest, wait_for
@@ -113,6 +114,11 @@ def test_a_worker_killed_mid_task_is_replaced_and_its_task_run_again_or_failed(
         outcomes = [future.exception(120) or future.result() for future in futures]
         assert wait_for(lambda: any(e.kind == "profile_ready" and "." in e.worker for e in seen), 60)
         after = pool.submit(tasks.pid).result(60)  # the pool goes on with its replacement
+        # The dead worker's browser and driver are ended and its clone removed at once, not at the end.
+        [dead] = [e.worker for e in seen if e.kind == "worker_replaced"]
+        assert pool.run_path is not None
+        assert wait_for(lambda: not (pool.run_path / "workers" / dead).exists(), 10)
+        assert wait_for(lambda: session_members(victim) == [], 10), session_members(victim)
     lost = outcomes.pop(page)
     if retries:
         assert lost["text"] == SIGNED_IN and lost["pid"] != victim  # run again, on another worker

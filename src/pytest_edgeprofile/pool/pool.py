@@ -29,6 +29,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import psutil
+
+from .. import processes
 from ..browser.blank_tab import BlankTab
 from ..coordinator import Cleanup, Golden, RunCoordinator
 from ..errors import ProfileError, WorkerLostError
@@ -43,6 +46,19 @@ from .options import check_count, check_window_size, resolve_settings, window_fo
 
 STOP_GRACE = 5.0  # seconds a worker asked to stop gets to quit its browsers before it is killed
 ABORT_GRACE = 2.0  # the same after Ctrl-C or an exception: the run's cleanup ends whatever is left
+
+
+def session_members(pid: int | None) -> list[psutil.Process]:
+    """The processes of the session a worker led (it calls setsid: its driver, browser and the browser's helpers),
+    found even after the worker was killed and they were left to init. Empty where there are no sessions."""
+    if pid is None or not hasattr(os, "getsid"):
+        return []
+    members = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, OSError):
+            if proc.pid != pid and os.getsid(proc.pid) == pid:
+                members.append(proc)
+    return members
 
 
 class RemoteTraceback(Exception):
@@ -124,6 +140,7 @@ class ProfileAwareWorkerPool(Executor):
         self._previous_sigterm: object = None
         self._event_log: Any = None
         self._failed = False
+        self._burials: list[threading.Thread] = []
         self._context = multiprocessing.get_context("spawn")  # the same start on Linux, macOS and Windows
         self._executables: Any = None
         self.log: Any = get_logger(worker="pool")
@@ -341,8 +358,9 @@ class ProfileAwareWorkerPool(Executor):
             return
         old_id, task = slot.worker_id, slot.task
         slot.deaths_in_row += 1
-        if self.run is not None:
-            self.run.manager.discard(old_id)  # its browser and driver ended, its clone removed
+        burial = threading.Thread(target=self._bury, args=(old_id, pid), name=f"edgeprofile-bury-{old_id}", daemon=True)
+        burial.start()  # apart from this thread, so the other workers' results keep flowing meanwhile
+        self._burials.append(burial)
         message = (
             f"worker {old_id} (pid {pid}) ended with exit code {exitcode} while it ran this task; a new worker on a "
             f"new clone took its place"
@@ -370,6 +388,14 @@ class ProfileAwareWorkerPool(Executor):
         slot.generation += 1
         self._launch(slot)
         self.events.emit(events.WORKER_REPLACED, old_id, exitcode=exitcode, pid=pid, by=slot.worker_id)
+
+    def _bury(self, worker_id: str, pid: int | None) -> None:
+        """A dead worker's browser and driver killed at once (its clone goes, nothing there is worth a clean
+        exit), then its clone removed."""
+        assert self.run is not None
+        clone = self.run.manager.run.worker(worker_id)
+        processes.kill_now([*session_members(pid), *processes.processes_using(clone)])
+        self.run.manager.discard(worker_id)
 
     def _fail_pending(self, error: BaseException) -> None:
         with self._lock:
@@ -439,6 +465,8 @@ class ProfileAwareWorkerPool(Executor):
 
     def _clean_up(self) -> None:
         assert self.run is not None
+        for burial in self._burials:
+            burial.join(self.retry.cleanup_timeout)
         s = self.settings
         keep = s.keep == "always" or (s.keep == "on-failure" and self._failed)
         try:
