@@ -22,11 +22,13 @@ from pytest_edgeprofile import (
     ProfileAwareWorkerPool,
     ProfileInUseError,
     ProfileNotFoundError,
+    VerificationError,
     WorkerLostError,
 )
 from pytest_edgeprofile.pool import RemoteTraceback
 from pytest_edgeprofile.pool.options import window_for
 from pytest_edgeprofile.pool.workers import Dispatcher, session_members
+from pytest_edgeprofile.resilience import RetryConfig
 from tests.pool import tasks
 from tests.support.browsers import QUIET_ARGS, QUIET_LIST, TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest, wait_for
@@ -146,6 +148,26 @@ def test_a_task_whose_browser_died_runs_again_on_a_new_browser(
     assert report["metrics"]["browser_deaths"] == 1
     remediated = [e for e in seen if e.kind == "worker_remediated"]
     assert [e.data.get("browser_deaths") for e in remediated] == [1], seen
+    nothing_left(tmp_path / "clones")
+
+
+def test_when_every_workers_clone_fails_every_task_fails_with_its_sentence(base_profile: Path, tmp_path: Path) -> None:
+    """A browser that cannot start on the clones (here: told to print its version and exit) fails each worker's
+    verification after its retries on fresh clones; the tasks fail with that sentence instead of waiting."""
+    seen: list[PoolEvent] = []
+    extra = {"arg": [*QUIET_LIST, "--version"], "retry": RetryConfig(attempts=2, backoff=0.01)}
+    with ProfileAwareWorkerPool(workers=2, on_event=seen.append, **(settings(base_profile, tmp_path) | extra)) as pool:
+        first = pool.submit(tasks.pid)
+        with pytest.raises(VerificationError) as raised:
+            first.result(120)
+        with pytest.raises(VerificationError):
+            pool.submit(tasks.pid).result(10)  # at once: no worker is left to run it
+    message = str(raised.value)
+    assert "did not start on the clone" in message and ": 2 attempts, each on a fresh clone)" in message, message
+    assert raised.value.check == "capabilities"
+    kinds = by_worker(seen)
+    assert kinds == {w: ["worker_started", "verification", "worker_stopped"] for w in ("pool-0", "pool-1")}, kinds
+    assert all(e.data["status"] == "failed" for e in seen if e.kind == "verification")
     nothing_left(tmp_path / "clones")
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..browser.launch import is_usable
 from ..browser.locate import Executables
-from ..errors import ProfileError
+from ..errors import ProfileError, VerificationError
 from ..log import close_event_log, get_logger, open_event_log
 from ..owner import CloneOwner
 from ..profile.manager import ProfileManager, WorkerProfile
@@ -105,6 +105,8 @@ class _Worker:
         try:
             profile = owner.prepare()
         except ProfileError as exc:
+            if isinstance(exc, VerificationError):
+                self.event(events.VERIFICATION, status="failed", check=exc.check)
             self.conn.send(("failed", _pickled_error(exc), owner.report()))
             return
         verification = profile.verification
