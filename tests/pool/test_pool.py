@@ -171,6 +171,25 @@ def test_when_every_workers_clone_fails_every_task_fails_with_its_sentence(base_
     nothing_left(tmp_path / "clones")
 
 
+def test_an_exception_in_the_with_block_ends_the_workers_and_removes_everything(
+    base_profile: Path, login_site: LoginSite, tmp_path: Path
+) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    seen: list[PoolEvent] = []
+    started = time.monotonic()
+    pool = ProfileAwareWorkerPool(workers=2, on_event=seen.append, **settings(base_profile, tmp_path))
+    with pytest.raises(RuntimeError, match="the caller's own error"), pool:
+        futures = [pool.submit(tasks.marked_account, login_site.url, n, str(marks), 60.0) for n in range(4)]
+        assert wait_for(lambda: len(list(marks.iterdir())) == 2, 90)
+        raise RuntimeError("the caller's own error")
+    assert time.monotonic() - started < 60  # the 60 s tasks were not waited for
+    assert all(future.done() and (future.cancelled() or future.exception()) for future in futures)
+    workers = {e.data["pid"] for e in seen if e.kind == "worker_started"}
+    assert len(workers) == 2 and not any(psutil.pid_exists(pid) for pid in workers)
+    nothing_left(tmp_path / "clones")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_or_sigterm_during_map_ends_everything_within_seconds(
     base_profile: Path, login_site: LoginSite, tmp_path: Path, signum: signal.Signals
