@@ -127,7 +127,7 @@ def test_a_worker_killed_mid_task_is_replaced_and_its_task_run_again_or_failed(
     else:
         assert isinstance(lost, WorkerLostError) and lost.pid == victim and lost.exitcode == -signal.SIGKILL
         assert str(lost).endswith(
-            "a new worker on a new clone took its place, and the task was not run again (retries=0)."
+            "a new worker on a new clone took its place, and the task has no retries left (retries=0)."
         )
     assert [r["text"] for r in outcomes] == [SIGNED_IN] * 3  # the other tasks are unaffected
     assert after != victim

@@ -112,6 +112,7 @@ class Dispatcher:
         self._closing = False  # no new tasks; workers stop once the queue is done
         self._aborting = False  # stop now: pending tasks cancelled, workers terminated
         self._burials: list[threading.Thread] = []
+        self._nudged = False  # a wake-up byte is on its way to the dispatcher
         wake_r, wake_w = context.Pipe(duplex=False)  # submit's nudge: the dispatcher waits on pipes only
         self._wake_r: Connection = wake_r
         self._wake_w: Connection = wake_w
@@ -133,7 +134,9 @@ class Dispatcher:
                 future.set_exception(failure)
                 return future
             self._queue.append(_Task(next(self._ids), future, payload, self.retries))
-        self._wake()
+            nudge, self._nudged = not self._nudged, True
+        if nudge:  # one byte per wait of the dispatcher, not per task: a long map never fills the pipe
+            self._wake()
         return future
 
     def cancel_queued(self) -> None:
@@ -160,6 +163,8 @@ class Dispatcher:
         slot.worker_id = f"pool-{slot.index}" if slot.generation == 0 else f"pool-{slot.index}.{slot.generation}"
         slot.ready, slot.stopping, slot.stopped, slot.task = False, False, False, None
         spec = self.spec_for(slot.index, slot.worker_id)
+        if slot.conn is not None:
+            slot.conn.close()  # the dead worker's end
         ours, theirs = self._context.Pipe()
         slot.process = self._context.Process(
             target=process.main, args=(theirs, spec), name=f"edgeprofile-{slot.worker_id}", daemon=True
@@ -195,6 +200,8 @@ class Dispatcher:
                     if ready is wake:
                         while wake.poll():
                             wake.recv_bytes()
+                        with self._lock:
+                            self._nudged = False  # tasks queued before this are handed out next
                         continue
                     for slot in live:
                         if ready is slot.conn:
@@ -259,7 +266,14 @@ class Dispatcher:
             self._report(slot, report)
             if task is None or task.id != task_id or task.future.done():
                 return  # cancelled by an abort meanwhile
-            value = pickle.loads(outcome)
+            try:
+                value = pickle.loads(outcome)
+            except Exception as exc:  # e.g. a class the worker could import and this process cannot
+                ok, trace = False, None
+                value = TypeError(
+                    f"the outcome of the task cannot be loaded in the calling process ({exc}); return plain data "
+                    "(text, numbers, lists, dicts), and raise exceptions whose classes this process can import."
+                )
             if ok:
                 task.future.set_result(value)
             else:
@@ -299,12 +313,12 @@ class Dispatcher:
                 with self._lock:
                     self._queue.appendleft(task)
             else:
-                lost = f"{message}, and the task was not run again (retries={self.retries})."
+                lost = f"{message}, and the task has no retries left (retries={self.retries})."
                 task.future.set_exception(WorkerLostError(lost, clone, old_id, pid, exitcode))
         if slot.deaths_in_row > self.retry.attempts:
             slot.failure = WorkerLostError(
-                f"worker {old_id} (pid {pid}) ended with exit code {exitcode}, the {slot.deaths_in_row}th worker in "
-                "a row to die in its place, so the pool stops replacing it; see its log in the output folder.",
+                f"worker {old_id} (pid {pid}) ended with exit code {exitcode}; {slot.deaths_in_row} workers in a row "
+                "died in its place, so the pool stops replacing it; see their logs in the output folder.",
                 clone,
                 old_id,
                 pid,
