@@ -151,6 +151,17 @@ def test_a_task_whose_browser_died_runs_again_on_a_new_browser(
     nothing_left(tmp_path / "clones")
 
 
+def test_driver_scope_worker_shares_one_browser_per_worker_across_many_tasks(
+    base_profile: Path, tmp_path: Path
+) -> None:
+    with ProfileAwareWorkerPool(workers=2, driver_scope="worker", **settings(base_profile, tmp_path)) as pool:
+        pids = [future.result(60) for future in [pool.submit(tasks.pid) for _ in range(100)]]
+        reports = [r for r in pool.metrics() if r["worker"] != "controller"]
+    assert len(pids) == 100 and len(set(pids)) <= 2
+    assert [r["metrics"]["browser_starts"] for r in reports] == [1] * len(reports), reports  # the verified one
+    nothing_left(tmp_path / "clones")
+
+
 def test_when_every_workers_clone_fails_every_task_fails_with_its_sentence(base_profile: Path, tmp_path: Path) -> None:
     """A browser that cannot start on the clones (here: told to print its version and exit) fails each worker's
     verification after its retries on fresh clones; the tasks fail with that sentence instead of waiting."""
