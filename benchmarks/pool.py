@@ -6,7 +6,7 @@ Both sides start from nothing (golden copy, a clone per worker, verification, a 
 the work of benchmarks/suite: open the account page and read its heading. The pool's overhead per task is the
 worker time a task costs beyond its own work, measured on the warm pool (a second map of the same tasks):
 (map seconds x workers - seconds inside the tasks) / tasks; with a browser per task it is mostly that browser's
-start and quit.
+start and quit. The last line is the pool's own cost without that: an empty task on a browser shared per worker.
 """
 
 from __future__ import annotations
@@ -66,6 +66,28 @@ def run_pool(base: Path, workdir: Path, site_url: str, tasks: int, workers: int)
     return times
 
 
+def nothing(driver: Any, n: int) -> None:
+    """A task that does no work: what is left of its time is the pool's own cost."""
+
+
+def run_dispatch(base: Path, workdir: Path, tasks: int, workers: int) -> float:
+    """Seconds of worker time per empty task on a warm pool whose workers share one browser each
+    (driver_scope worker): sending the task, the browser's reset after it, the result coming back."""
+    with ProfileAwareWorkerPool(
+        workers=workers,
+        browser="chromium",
+        user_data_dir=base,
+        clone_root=workdir / "dispatch-clones",
+        output=workdir / "dispatch-results",
+        arg=list(CLOSED_NETWORK_ARGS),
+        driver_scope="worker",
+    ) as pool:
+        list(pool.map(nothing, range(workers * 2)))  # every worker up, its browser started
+        started = time.perf_counter()
+        list(pool.map(nothing, range(tasks)))
+        return (time.perf_counter() - started) * workers / tasks
+
+
 def run_pytest(base: Path, workdir: Path, tasks: int, workers: int) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_ADDOPTS"))}
     env |= {
@@ -115,6 +137,7 @@ def main() -> None:
         n, w = args.tasks, args.workers
         pool = run_pool(base, workdir, site.url, n, w)
         pytest_seconds = run_pytest(base, workdir, n, w)
+        dispatch = run_dispatch(base, workdir, 200, w)
     finally:
         site.stop()
         if args.workdir is None:
@@ -131,6 +154,9 @@ def main() -> None:
     print(f"  pool, {n} more tasks on the warm pool      {pool['warm']:7.2f} s")
     print(f"  per task, warm: inside the task {inside:.3f} s, pool overhead {overhead:.3f} s of worker time")
     print(f"  pool / pytest (start to end)              {pool['total_cold'] / pytest_seconds:7.2f}x")
+    print(
+        f"  an empty task on a shared browser (driver_scope worker, 200 tasks): {dispatch * 1000:.1f} ms of worker time"
+    )
 
 
 if __name__ == "__main__":
