@@ -3,6 +3,7 @@ Ctrl-C and SIGTERM during ``map``, an exception in a task, and bad input refused
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ from typing import Any
 import psutil
 import pytest
 
-from demo.site import LoginSite
+from demo.site import USERNAME, LoginSite, token_for
 from pytest_edgeprofile import (
     CloneError,
     PoolEvent,
@@ -94,7 +95,14 @@ def test_four_workers_run_twenty_signed_in_tasks_on_four_clones(
     assert sorted(r["worker"] for r in workers) == sorted(kinds) and all(r["status"] == "passed" for r in workers)
     assert sum(r["metrics"]["browser_starts"] for r in workers) >= 25  # a browser per task (driver-scope test)
     assert (tmp_path / "results" / "edgeprofile-metrics.json").is_file()
-    assert (tmp_path / "results" / "logs" / "pool-0.jsonl").is_file()
+    logs = tmp_path / "results" / "logs"
+    events = [json.loads(line) for line in (logs / "pool.jsonl").read_text().splitlines()]
+    assert {"worker_started", "verification", "profile_ready", "worker_stopped", "cleanup"} <= {
+        e["event"] for e in events
+    }
+    assert sorted(path.name for path in logs.glob("pool-*.jsonl")) == [f"pool-{n}.jsonl" for n in range(4)]
+    token = token_for(USERNAME, login_site.secret)
+    assert not [path for path in logs.iterdir() if token in path.read_text()]  # no session cookie in any log
     assert tree_digest(base_profile) == digest
     nothing_left(tmp_path / "clones")
 
