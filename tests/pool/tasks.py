@@ -60,3 +60,8 @@ def window(driver: Any, seconds: float) -> dict[str, Any]:
     which clone the browser runs on."""
     time.sleep(seconds)
     return {"rect": dict(driver.get_window_rect()), "clone": clone_of(driver)}
+
+
+def element(driver: Any) -> Any:
+    """A task that returns what cannot leave its process: a WebElement (it holds the driver's connection)."""
+    return driver.find_element(By.TAG_NAME, "body")

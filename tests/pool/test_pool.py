@@ -76,6 +76,10 @@ def test_four_workers_run_twenty_signed_in_tasks_on_four_clones(
             pool.submit(tasks.fail, "on purpose").result(60)
         assert isinstance(raised.value.__cause__, RemoteTraceback)
         assert "tasks.py" in str(raised.value.__cause__) and "raise ValueError(message)" in str(raised.value.__cause__)
+        # A result that cannot leave the worker is one sentence, from the future too.
+        with pytest.raises(TypeError) as unsendable:
+            pool.submit(tasks.element).result(60)
+        assert str(unsendable.value).startswith("the result of the task (WebElement) cannot be sent back from its ")
         # ... and the worker lives on: later tasks run in the same four processes.
         later = {future.result(60) for future in [pool.submit(tasks.pid) for _ in range(4)]}
         reports = pool.metrics()

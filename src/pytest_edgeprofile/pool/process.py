@@ -7,7 +7,7 @@ browser released. It speaks to the pool over one pipe:
 
     pool -> worker   ("task", task_id, payload, retries) | None (stop)
     worker -> pool   ("event", kind, data) | ("ready", report) | ("failed", error, report)
-                     | ("done", task_id, ok, outcome, traceback, tries, report) | ("stopped", report)
+                     | ("done", task_id, ok, outcome, traceback, report) | ("stopped", report)
 
 ``payload`` and ``outcome`` are pickled bytes, so a task or result that cannot cross is one error, not a broken
 pipe. The pool decides when a worker stops: Ctrl-C in a terminal reaches only the pool (the worker leaves the
@@ -123,19 +123,19 @@ class _Worker:
                 return
             _, task_id, payload, retries = message
             before = _remediation_counts(profile)
-            ok, outcome, trace, tries = self.run_task(profile, payload, retries)
+            ok, outcome, trace = self.run_task(profile, payload, retries)
             after = _remediation_counts(profile)
             if after != before:
                 changed = {name: after[name] - before[name] for name in REMEDIATIONS if after[name] != before[name]}
                 self.event(events.WORKER_REMEDIATED, reason="a browser died or the clone was re-cloned", **changed)
-            self.conn.send(("done", task_id, ok, outcome, trace, tries, owner.report()))
+            self.conn.send(("done", task_id, ok, outcome, trace, owner.report()))
 
-    def run_task(self, profile: WorkerProfile, payload: bytes, retries: int) -> tuple[bool, bytes, str | None, int]:
+    def run_task(self, profile: WorkerProfile, payload: bytes, retries: int) -> tuple[bool, bytes, str | None]:
         """Run one task; a browser that died under it is replaced and the task run again, ``retries`` times."""
         try:
             fn, args, kwargs = pickle.loads(payload)
         except Exception as exc:  # e.g. a function the worker cannot import: the caller's task fails, not the pool
-            return False, _pickled_error(exc), traceback.format_exc(), 0
+            return False, _pickled_error(exc), traceback.format_exc()
         tries = 0
         while True:
             tries += 1
@@ -143,7 +143,7 @@ class _Worker:
                 options = self.owner.options(profile)
                 driver = self.owner.scope.acquire(options, profile, self.owner.take_warm(options))
             except ProfileError as exc:  # the launcher already retried on fresh clones; its breaker may be open
-                return False, _pickled_error(exc), None, tries
+                return False, _pickled_error(exc), None
             try:
                 result = fn(driver, *args, **kwargs)
             except Exception as exc:
@@ -152,16 +152,16 @@ class _Worker:
                 if dead and tries <= retries:
                     self.log.warning("task_retried", reason="the browser died during the task", tries=tries)
                     continue
-                return False, _pickled_error(exc), traceback.format_exc(), tries
+                return False, _pickled_error(exc), traceback.format_exc()
             self.owner.scope.release(driver, profile)
             try:
-                return True, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), None, tries
+                return True, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), None
             except Exception as exc:
                 error = TypeError(
                     f"the result of the task ({type(result).__name__}) cannot be sent back from its worker process "
                     f"({exc}); return plain data (text, numbers, lists, dicts), not a WebElement or a driver."
                 )
-                return False, _pickled_error(error), None, tries
+                return False, _pickled_error(error), None
 
 
 def _remediation_counts(profile: WorkerProfile) -> dict[str, int]:

@@ -261,7 +261,7 @@ class Dispatcher:
             slot.failure = pickle.loads(message[1])
             self._report(slot, message[2])
         elif kind == "done":
-            _, task_id, ok, outcome, trace, _tries, report = message
+            _, task_id, ok, outcome, trace, report = message
             task, slot.task = slot.task, None
             self._report(slot, report)
             if task is None or task.id != task_id or task.future.done():
