@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from pathlib import Path
@@ -26,6 +27,7 @@ from ..coordinator import Cleanup, Golden, RunCoordinator
 from ..log import close_event_log, get_logger, open_event_log
 from ..profile.manager import ProfileManager
 from ..profile.run import new_run_id
+from ..progress import TerminalProgress
 from ..report import write_json
 from ..resilience import RetryConfig
 from ..signals import route_sigterm_to_keyboard_interrupt
@@ -92,7 +94,8 @@ class ProfileAwareWorkerPool(Executor):
         try:
             self.run.sweep()
             executables = self.run.preflight()
-            self.golden = self.run.make_golden()
+            # A large base takes a while to copy: on a terminal, one line says how far it is (as under pytest).
+            self.golden = self.run.make_golden(TerminalProgress(sys.stderr, f"golden copy of {s.user_data_dir}"))
             self.run.start_blank_tab(BlankTab(manager, self.retry.blank_tab_timeout, self.run.log))
             self._dispatcher = Dispatcher(
                 multiprocessing.get_context("spawn"),  # the same start on Linux, macOS and Windows
