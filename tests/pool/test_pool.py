@@ -28,7 +28,7 @@ from pytest_edgeprofile import (
 )
 from pytest_edgeprofile.pool import RemoteTraceback
 from pytest_edgeprofile.pool.options import window_for
-from pytest_edgeprofile.pool.workers import Dispatcher, session_members
+from pytest_edgeprofile.pool.workers import Slot, session_members
 from pytest_edgeprofile.resilience import RetryConfig
 from tests.pool import tasks
 from tests.support.browsers import QUIET_ARGS, QUIET_LIST, TEST_BROWSER
@@ -269,7 +269,7 @@ def test_headed_windows_are_placed_side_by_side(base_profile: Path, tmp_path: Pa
 def no_worker_may_start(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Fails the test if the pool starts a worker process (the worker processes are not started, only counted)."""
     started: list[str] = []
-    monkeypatch.setattr(Dispatcher, "_launch", lambda self, slot: started.append("launch"))
+    monkeypatch.setattr(Slot, "launch", lambda self, context, spec_for: started.append("launch"))
     yield started
     assert started == [], "a worker process was started"
 

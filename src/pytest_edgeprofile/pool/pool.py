@@ -33,9 +33,28 @@ from ..resilience import RetryConfig
 from ..signals import route_sigterm_to_keyboard_interrupt
 from . import events, process
 from .options import check_count, check_window_size, resolve_settings, window_for
-from .workers import Dispatcher, RemoteTraceback
+from .taskqueue import RemoteTraceback
+from .workers import Workers
 
 __all__ = ["ProfileAwareWorkerPool", "RemoteTraceback"]
+
+
+def worker_spec(
+    pool: ProfileAwareWorkerPool, slot: int, worker_id: str, executables: Executables
+) -> process.WorkerSpec:
+    """What worker ``worker_id`` in place ``slot`` needs: the run, the executables the preflight found, and with
+    ``headed`` its own cell on the screen."""
+    assert pool.run is not None
+    return process.WorkerSpec(
+        worker_id=worker_id,
+        slot=slot,
+        settings=pool.settings,
+        run_id=pool.run.manager.run.run_id,
+        owner_pid=os.getpid(),
+        executables=executables,
+        retry=pool.retry,
+        window=window_for(slot, pool.workers, pool.window_size) if pool.settings.headed else None,
+    )
 
 
 class ProfileAwareWorkerPool(Executor):
@@ -68,7 +87,7 @@ class ProfileAwareWorkerPool(Executor):
         self.run: RunCoordinator | None = None
         self.golden: Golden | None = None
         self.cleanup: Cleanup | None = None
-        self._dispatcher: Dispatcher | None = None
+        self._workers: Workers | None = None
         self._previous_sigterm: object = None
         self._event_log: Any = None
         self._failed = False
@@ -97,34 +116,20 @@ class ProfileAwareWorkerPool(Executor):
             # A large base takes a while to copy: on a terminal, one line says how far it is (as under pytest).
             self.golden = self.run.make_golden(TerminalProgress(sys.stderr, f"golden copy of {s.user_data_dir}"))
             self.run.start_blank_tab(BlankTab(manager, self.retry.blank_tab_timeout, self.run.log))
-            self._dispatcher = Dispatcher(
+            self._workers = Workers(
                 multiprocessing.get_context("spawn"),  # the same start on Linux, macOS and Windows
                 self.workers,
-                lambda slot, worker_id: self._spec(slot, worker_id, executables),
+                lambda slot, worker_id: worker_spec(self, slot, worker_id, executables),
                 manager,
                 self.retries,
                 self.retry,
                 events.Events(log, self.on_event),
-                log,
             )
-            self._dispatcher.start()
+            self._workers.start()
         except BaseException:
             self._failed = True
             self._finish(abort=True)
             raise
-
-    def _spec(self, slot: int, worker_id: str, executables: Executables) -> process.WorkerSpec:
-        assert self.run is not None
-        return process.WorkerSpec(
-            worker_id=worker_id,
-            slot=slot,
-            settings=self.settings,
-            run_id=self.run.manager.run.run_id,
-            owner_pid=os.getpid(),
-            executables=executables,
-            retry=self.retry,
-            window=window_for(slot, self.workers, self.window_size) if self.settings.headed else None,
-        )
 
     # -- tasks -------------------------------------------------------------------------------------------------
 
@@ -139,14 +144,14 @@ class ProfileAwareWorkerPool(Executor):
                 "must be a function defined at module level (not a lambda or a nested function) and its arguments "
                 "plain, picklable data."
             ) from None
-        if self._dispatcher is None or self.cleanup is not None:
+        if self._workers is None or self.cleanup is not None:
             raise RuntimeError("submit on a ProfileAwareWorkerPool that is not running; use it inside `with`")
-        return self._dispatcher.put(payload)
+        return self._workers.put(payload)
 
     def metrics(self) -> list[dict[str, Any]]:
         """The golden copy's and each worker's report (clone, verification, metrics), as the plugin's summary."""
         reports = [self.golden.report()] if self.golden is not None else []
-        return reports + (self._dispatcher.reports() if self._dispatcher is not None else [])
+        return reports + (self._workers.reports() if self._workers is not None else [])
 
     @property
     def run_path(self) -> Path | None:
@@ -158,8 +163,8 @@ class ProfileAwareWorkerPool(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Finish the queued tasks (or cancel them), stop every worker, remove the run's clones and browsers.
         Always waits (``wait`` is accepted for ``Executor``'s sake): nothing of the run may outlive it."""
-        if cancel_futures and self._dispatcher is not None:
-            self._dispatcher.cancel_queued()
+        if cancel_futures and self._workers is not None:
+            self._workers.queue.cancel_all()
         self._finish(abort=False)
 
     def __exit__(
@@ -172,15 +177,15 @@ class ProfileAwareWorkerPool(Executor):
         if self.cleanup is not None or self.run is None:
             return
         try:
-            if not abort and self._dispatcher is not None:
+            if not abort and self._workers is not None:
                 try:
-                    self._dispatcher.close()
+                    self._workers.close()
                 except BaseException:  # Ctrl-C while the last tasks ran: end now, as after any failure
                     self._failed = True
                     raise
         finally:
-            if self._dispatcher is not None:
-                self._dispatcher.stop_now()
+            if self._workers is not None:
+                self._workers.stop_now()
             self._clean_up()
 
     def _clean_up(self) -> None:
