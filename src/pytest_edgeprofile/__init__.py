@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     BrowserNotFoundError,
     CloneError,
@@ -13,8 +15,12 @@ from .errors import (
     ProfileNotFoundError,
     SettingsError,
     VerificationError,
+    WorkerLostError,
 )
 from .profile.manager import ProfileManager, ProfileType, WorkerProfile
+
+if TYPE_CHECKING:
+    from .pool import PoolEvent, ProfileAwareWorkerPool
 
 __version__ = "0.1.0"
 
@@ -23,6 +29,8 @@ __all__ = [
     "CloneError",
     "GridError",
     "LoginStateError",
+    "PoolEvent",
+    "ProfileAwareWorkerPool",
     "ProfileCorruptError",
     "ProfileError",
     "ProfileInUseError",
@@ -31,5 +39,15 @@ __all__ = [
     "ProfileType",
     "SettingsError",
     "VerificationError",
+    "WorkerLostError",
     "WorkerProfile",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The pool is imported on first use: the plugin, loaded by every pytest run, never needs it."""
+    if name in ("ProfileAwareWorkerPool", "PoolEvent"):
+        from . import pool
+
+        return getattr(pool, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from .profile.cleanup import Removal
 from .progress import TerminalProgress
 from .report import clones_lines, summary_lines, write_json
 from .settings import Settings
+from .signals import _route_sigterm_to_keyboard_interrupt
 from .worker import Worker
 
 
@@ -173,19 +173,3 @@ class Controller:
             reporter.write_line(line, yellow=True)
         else:
             print(line, file=sys.stderr)
-
-
-def _route_sigterm_to_keyboard_interrupt() -> object:
-    """SIGTERM (CI cancelling a job, ``kill``) ends the run like Ctrl-C, so the clones are still removed.
-
-    Only when nobody else handles SIGTERM and only in the main thread; returns the handler to restore.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        return None
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt("SIGTERM")
-
-    return signal.signal(signal.SIGTERM, interrupt)

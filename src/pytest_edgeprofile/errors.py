@@ -25,6 +25,17 @@ class ProfileError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from the message and attributes, not by calling __init__ again (subclasses take more arguments):
+        # the pool sends these errors from its worker processes to the caller.
+        return (_rebuild, (type(self), self.message), self.__dict__)
+
+
+def _rebuild(cls: type[ProfileError], message: str) -> ProfileError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    return error
+
 
 class SettingsError(ProfileError):
     """A setting has a value the plugin cannot use; ``source`` says where the value came from."""
@@ -106,3 +117,21 @@ class GridError(ProfileError):
     def __init__(self, message: str, url: str | None = None) -> None:
         super().__init__(message)
         self.url = url
+
+
+class WorkerLostError(ProfileError):
+    """A pool worker process ended (killed, crashed) while it ran a task that is not retried; ``worker``, ``pid``
+    and ``exitcode`` name it, ``path`` its clone."""
+
+    def __init__(
+        self,
+        message: str,
+        path: Path | str | None = None,
+        worker: str | None = None,
+        pid: int | None = None,
+        exitcode: int | None = None,
+    ) -> None:
+        super().__init__(message, path)
+        self.worker = worker
+        self.pid = pid
+        self.exitcode = exitcode

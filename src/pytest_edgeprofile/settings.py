@@ -251,13 +251,17 @@ def resolve(
     system: str | None = None,
     home: Path | None = None,
     clone_root_default: Callable[[], Path] = default_clone_root,
+    cli_source: Callable[[Spec], str] | None = None,
 ) -> Settings:
-    """Resolve every setting from its three spellings; raises ``SettingsError`` on the first bad value."""
+    """Resolve every setting from its three spellings; raises ``SettingsError`` on the first bad value.
+
+    ``cli_source`` names where a value of ``cli`` came from in messages (default ``--edgeprofile-X``; the pool's
+    keyword arguments say ``keyword argument x=``)."""
     values: dict[str, object] = {}
     sources: dict[str, str] = {}
     for spec in SPECS:
         candidates = (
-            (cli.get(spec.dest), f"{spec.cli}", cwd),
+            (cli.get(spec.dest), cli_source(spec) if cli_source else spec.cli, cwd),
             (env.get(spec.env), f"env {spec.env}", cwd),
             (ini.get(spec.ini), f"{spec.ini} in {ini_name}", ini_dir or cwd),
         )

@@ -25,6 +25,8 @@ PYTEST_FREE = (
     "pytest_edgeprofile.verify.runner",
     "pytest_edgeprofile.state.capture",
     "pytest_edgeprofile.cli",
+    "pytest_edgeprofile.pool",
+    "pytest_edgeprofile.grid",
 )
 MAX_FUNCTION_LINES, MAX_CLASS_LINES = 60, 160
 
