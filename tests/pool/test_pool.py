@@ -30,7 +30,7 @@ from pytest_edgeprofile.pool import RemoteTraceback
 from pytest_edgeprofile.pool.options import window_for
 from pytest_edgeprofile.pool.workers import Slot, session_members
 from pytest_edgeprofile.resilience import RetryConfig
-from tests.pool import tasks
+from tests.support import pool_tasks as tasks
 from tests.support.browsers import QUIET_ARGS, QUIET_LIST, TEST_BROWSER
 from tests.support.checks import leftover_processes, tree_digest, wait_for
 
@@ -223,7 +223,7 @@ def test_ctrl_c_or_sigterm_during_map_ends_everything_within_seconds(
     env |= {"PYTEST_EDGEPROFILE_BROWSER": TEST_BROWSER, "PYTEST_EDGEPROFILE_ARG": QUIET_ARGS}
     args = [login_site.url, str(base_profile), str(clone_root), str(marks), str(tmp_path / "results")]
     script = subprocess.Popen(
-        [sys.executable, "-m", "tests.pool.interrupted", *args],
+        [sys.executable, "-m", "tests.support.pool_interrupted", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

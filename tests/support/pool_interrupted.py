@@ -1,6 +1,6 @@
 """A pool script that the Ctrl-C test interrupts in the middle of ``map`` (its tasks each take a minute).
 
-python -m tests.pool.interrupted SITE_URL USER_DATA_DIR CLONE_ROOT MARKS OUTPUT
+python -m tests.support.pool_interrupted SITE_URL USER_DATA_DIR CLONE_ROOT MARKS OUTPUT
 
 The browser and its arguments come from the environment (PYTEST_EDGEPROFILE_BROWSER, PYTEST_EDGEPROFILE_ARG),
 as they would for a user's script.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from pytest_edgeprofile import ProfileAwareWorkerPool
-from tests.pool import tasks
+from tests.support import pool_tasks as tasks
 
 if __name__ == "__main__":
     site_url, base, clone_root, marks, output = sys.argv[1:]
