@@ -23,8 +23,6 @@ from .browser.blank_tab import BlankTab
 from .browser.launcher import Launcher
 from .browser.locate import Executables, find_executables
 from .errors import VerificationError
-from .grid.sessions import delete_run_sessions
-from .grid.status import check_grid
 from .log import get_logger
 from .metrics import GoldenMetrics
 from .owner import clone_options, first_failure, verification_config, verify_clone
@@ -85,6 +83,8 @@ class RunCoordinator:
             s.user_data_dir, s.profile, sources=s.sources, browser=s.browser, base_in_use=s.base_in_use
         )
         if s.grid_url is not None:
+            from .grid.status import check_grid
+
             check_grid(s.grid_url, s.browser)
         # Also with a Grid: the golden copy's auth check and the login state for inject mode use a local browser.
         self.executables = find_executables(s)
@@ -155,6 +155,8 @@ class RunCoordinator:
         url = self.settings.grid_url
         if url is None:
             return
+        from .grid.sessions import delete_run_sessions
+
         try:
             ended = delete_run_sessions(url, self.manager.run.run_id)
         except Exception as exc:  # a Grid that went away meanwhile has no session of ours to keep

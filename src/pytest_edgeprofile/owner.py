@@ -10,7 +10,7 @@ tests fail at once. Errors are ``ProfileError``s; the front end (pytest, the poo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
@@ -22,7 +22,6 @@ from .browser.locate import Executables, find_executables
 from .browser.options import build_options
 from .browser.scopes import BrowserScope, WarmBrowser, options_key, scope_for
 from .errors import ProfileError, VerificationError
-from .grid.browser import GridTarget
 from .log import get_logger
 from .metrics import WorkerMetrics
 from .profile.layout import needs_keyring
@@ -31,9 +30,10 @@ from .profile.verification import VerificationConfig, VerificationResult, Verifi
 from .report import worker_report
 from .resilience import RetryConfig
 from .settings import Settings
-from .state import Launch, LoginState, capture_for_run, origin_of
-from .state.model import merge_origins
 from .verify.runner import browser_did_not_start, browser_methods, check_files, check_in_browser
+
+if TYPE_CHECKING:  # the grid and state packages load only where a run uses them
+    from .state import LoginState
 
 
 def verification_config(settings: Settings, retry: RetryConfig) -> VerificationConfig:
@@ -98,6 +98,8 @@ def grid_browsers(settings: Settings, state: LoginState | None) -> GridBrowsers 
     s = settings
     if s.grid_url is None:
         return None
+    from .grid.browser import GridTarget
+
     binary = s.binary if s.source("binary") != "default" else None  # else the node's own browser
     return GridBrowsers(GridTarget(s.grid_url, s.grid_profile, s.capabilities, s.grid_queue_timeout, binary), state)
 
@@ -105,6 +107,9 @@ def grid_browsers(settings: Settings, state: LoginState | None) -> GridBrowsers 
 def read_login_state(settings: Settings, found: Executables, manager: ProfileManager) -> LoginState:
     """The run's login state (cookies, and localStorage of auth-url's origin and of state-origins), read once per
     run from the golden copy by the first process that asks (``state.capture_for_run``)."""
+    from .state import Launch, capture_for_run, origin_of
+    from .state.model import merge_origins
+
     s = settings
     origins = merge_origins([*([origin_of(s.auth_url)] if s.auth_url else []), *s.state_origins])
     return capture_for_run(manager.run, s.profile, Launch(s.browser, found.binary, found.driver_path, s.args), origins)

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from . import platforms
 from .errors import SettingsError
-from .grid.capabilities import GRID_PROFILES, parse_capabilities
 
 BROWSERS = ("edge", "chrome", "chromium")
 CHANNELS = ("stable", "beta", "dev", "canary")
@@ -28,6 +27,7 @@ DRIVER_SCOPES = ("test", "worker")
 ISOLATIONS = ("worker", "test", "context")
 ARTIFACTS = ("on-failure", "always", "never")
 BASE_IN_USE = ("refuse", "snapshot")
+GRID_PROFILES = ("inject", "path")
 DEFAULT_GRID_QUEUE_TIMEOUT = 300.0  # the Grid's own default --session-request-timeout
 # Settings that say which browser profile to use: setting any of them asks for the up-front check.
 ENGAGING = (
@@ -325,7 +325,7 @@ def _complete(
         state_origins=_state_origins(values, sources),
         grid_url=_as_text(values.get("grid-url")),
         grid_profile=str(values.get("grid-profile", "inject")),
-        capabilities=parse_capabilities(values.get("capability", ()), sources["capability"]),  # type: ignore[arg-type]
+        capabilities=_capabilities(values, sources),
         grid_queue_timeout=float(values.get("grid-queue-timeout", DEFAULT_GRID_QUEUE_TIMEOUT)),  # type: ignore[arg-type]
         sources=dict(sources),
     )
@@ -369,6 +369,13 @@ def _check_scope(values: Mapping[str, object], sources: Mapping[str, str]) -> No
             "isolation",
             sources["isolation"],
         )
+
+
+def _capabilities(values: Mapping[str, object], sources: Mapping[str, str]) -> dict[str, Any]:
+    """The ``capability`` items as a dict (here: the grid package imports Selenium, settings need not)."""
+    from .grid.capabilities import parse_capabilities
+
+    return parse_capabilities(values.get("capability", ()), sources["capability"])  # type: ignore[arg-type]
 
 
 def _check_auth_url(values: Mapping[str, object], sources: Mapping[str, str]) -> None:

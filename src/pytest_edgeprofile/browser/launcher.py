@@ -20,15 +20,15 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from .. import processes
 from ..errors import ProfileError
-from ..grid.browser import GridTarget, open_grid_browser
 from ..profile.clone import forget_open_tabs
 from ..profile.layout import LOCAL_STATE, PREFERENCES
 from ..profile.manager import ProfileManager, WorkerProfile
 from ..resilience import CircuitBreaker, RetryConfig
-from ..state import LoginState
 from .launch import is_usable, start_browser
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the grid and state packages load only where a run uses them
+    from ..grid.browser import GridTarget
+    from ..state import LoginState
     from .blank_tab import BlankTab
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -131,6 +131,8 @@ class Launcher:
         return driver
 
     def _start_on_grid(self, grid: GridBrowsers, options: ChromiumOptions, profile: WorkerProfile) -> ChromiumDriver:
+        from ..grid.browser import open_grid_browser
+
         run = self.manager.run
         driver, node = open_grid_browser(
             grid.target,

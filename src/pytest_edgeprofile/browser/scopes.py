@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 
 from ..errors import BrowserContextError
 from ..profile.manager import WorkerProfile
-from ..state import LoginState, TestContext, close_context, context_support, open_context
 from .launch import is_usable, reset_browser
 from .launcher import Launcher, looks_damaged
+
+if TYPE_CHECKING:  # the state package loads only for isolation context
+    from ..state import LoginState, TestContext
 
 
 def options_key(options: ChromiumOptions) -> str:
@@ -118,6 +120,8 @@ class PerTestContext(PerWorker):
         self.checked = False
 
     def acquire(self, options: ChromiumOptions, profile: WorkerProfile, warm: ChromiumDriver | None) -> ChromiumDriver:
+        from ..state.contexts import context_support, open_context
+
         driver = super().acquire(options, profile, warm)
         if not self.checked:
             reason = context_support(driver)
@@ -135,6 +139,8 @@ class PerTestContext(PerWorker):
         return driver
 
     def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
+        from ..state.contexts import close_context
+
         context, self.context = self.context, None
         if context is None or driver is not self.shared:
             self.launcher.quit(driver, profile)

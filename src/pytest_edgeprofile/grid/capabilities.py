@@ -19,6 +19,7 @@ from selenium.webdriver import ChromeOptions, EdgeOptions
 from selenium.webdriver.chromium.options import ChromiumOptions
 
 from ..errors import SettingsError
+from ..settings import GRID_PROFILES
 from .status import grid_browser_name
 
 # A Selenium Grid capability: the Grid keeps ``se:`` capabilities in the session it reports (measured on 4.48, in
@@ -26,7 +27,6 @@ from .status import grid_browser_name
 RUN_MARKER = "se:edgeprofile"
 # Arguments naming a folder on this machine: a node's browser in inject mode must make its own fresh profile.
 LOCAL_PROFILE_ARGS = ("--user-data-dir=", "--profile-directory=")
-GRID_PROFILES = ("inject", "path")
 KEYRING_SWITCHES = ("password-store", "use-mock-keychain")
 
 
