@@ -373,6 +373,8 @@ def _check_scope(values: Mapping[str, object], sources: Mapping[str, str]) -> No
 
 def _capabilities(values: Mapping[str, object], sources: Mapping[str, str]) -> dict[str, Any]:
     """The ``capability`` items as a dict (here: the grid package imports Selenium, settings need not)."""
+    if not values.get("capability"):
+        return {}
     from .grid.capabilities import parse_capabilities
 
     return parse_capabilities(values.get("capability", ()), sources["capability"])  # type: ignore[arg-type]

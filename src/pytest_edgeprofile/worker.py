@@ -40,7 +40,7 @@ class Worker:
         A hook rather than the ``edge_profile`` fixture: the fixture would only run with the first test that
         asks for it, after xdist has handed this worker its tests; preparing here overlaps the clone with the
         other workers' start-up, and a replacement for a crashed worker prepares its clone at once, before (or
-        without) any test. The fixture then returns what was prepared, and its teardown closes the browsers.
+        without) any test. The fixture then returns what was prepared; ``pytest_sessionfinish`` closes the browsers.
         """
         if self.config.getoption("collectonly"):
             return
