@@ -37,6 +37,9 @@ STEREOTYPES = {"edge": ("MicrosoftEdge", "ms:edgeOptions"), "chrome": ("chrome",
 NOT_USED = Path("/nonexistent/edgeprofile-not-used")  # inject mode must send no folder of ours
 RemoteStarter = Callable[..., Any]  # the ``remote`` fixture of tests/grid: starts a session on the Grid
 
+# The loopback Grid shares two cores with the browsers it runs: a small heap, the serial collector and the quick
+# JIT tier keep its JVMs' own CPU down (a Grid on other machines has no such contention).
+JVM_OPTIONS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms64m", "-Xmx512m")
 
 def missing_parts(jar: Path = JAR) -> str | None:
     """Why this machine cannot run the Grid (no Java, no jar), or None when it can."""
@@ -139,7 +142,7 @@ class LocalGrid:
         with log:
             # Its own process group: stop() ends the JVM and every browser and driver it started, together.
             proc = subprocess.Popen(
-                [*wrapper, "java", "-jar", str(self.jar), *args],
+                [*wrapper, "java", *JVM_OPTIONS, "-jar", str(self.jar), *args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
