@@ -41,6 +41,7 @@ RemoteStarter = Callable[..., Any]  # the ``remote`` fixture of tests/grid: star
 # JIT tier keep its JVMs' own CPU down (a Grid on other machines has no such contention).
 JVM_OPTIONS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms64m", "-Xmx512m")
 
+
 def missing_parts(jar: Path = JAR) -> str | None:
     """Why this machine cannot run the Grid (no Java, no jar), or None when it can."""
     if shutil.which("java") is None:
