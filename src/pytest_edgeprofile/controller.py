@@ -100,11 +100,20 @@ class Controller:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Without xdist and with a browser per test: make the blank tab alongside this process's first browser
         (with one browser in all, it would start two to spare one new tab page)."""
+        if any(set(FIXTURE_NAMES) & set(getattr(item, "fixturenames", ())) for item in session.items):
+            self._start_local_blank_tab()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[Any]) -> None:
+        """A test that reaches our fixtures through another one (``request.getfixturevalue``) is not seen at
+        collection: then the blank tab starts with the first of them."""
+        if fixturedef.argname in FIXTURE_NAMES:
+            self._start_local_blank_tab()
+
+    def _start_local_blank_tab(self) -> None:
         if self.local is None or self.golden is None or self.run.blank_tab is not None:
             return
-        if self.settings.driver_scope != "test" or self.config.getoption("collectonly"):
-            return
-        if any(set(FIXTURE_NAMES) & set(getattr(item, "fixturenames", ())) for item in session.items):
+        if self.settings.driver_scope == "test" and not self.config.getoption("collectonly"):
             self.run.start_blank_tab(self.local.owner.blank_tab)
 
     @pytest.hookimpl(optionalhook=True)

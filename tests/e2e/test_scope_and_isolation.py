@@ -175,3 +175,32 @@ def test_isolation_test_restores_the_clone_before_each_test(
         result.assert_outcomes(passed=1, failed=1)
         assert records["b"]["changed"] == "test a"
     assert list(clone_root.iterdir()) == [] and leftover_processes(clone_root) == []
+
+
+DYNAMIC = """
+@pytest.fixture
+def browser(request):
+    return request.getfixturevalue("edge_driver")  # not among the test's fixture names at collection
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_through_another_fixture(browser, request, n):
+    assert signed_in(browser)
+    profile = request.getfixturevalue("edge_profile")
+    metrics = profile.metrics
+    record(f"d{n}", profile, "main", blank=metrics.get("blank_starts"), starts=metrics.get("browser_starts"))
+"""
+
+
+def test_without_xdist_the_blank_tab_is_made_also_for_a_browser_asked_for_through_another_fixture(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    base_profile: Path,
+    clone_root: Path,
+    plugin_env: dict[str, str],
+) -> None:
+    result, records = run_files(pytester, monkeypatch, base_profile, clone_root, {"test_dynamic": DYNAMIC})
+    result.assert_outcomes(passed=3)
+    last = records["d2"]
+    # The first browser starts alongside the blank tab; every later one opens it.
+    assert (last["starts"], last["blank"]) == (3, 2), records
