@@ -252,7 +252,9 @@ def test_a_service_worker_of_the_origin_cannot_reach_the_network_from_the_answer
                 {"expression": "!!navigator.serviceWorker.controller", "returnByValue": True},
                 session,
             )["result"]["value"]
-        assert in_tab is False and seen == []
+        # The favicon of the page loaded above can reach the server's log after the clear (its fetch is the
+        # browser's own, sent late); what the answered tab would request is anything else.
+        assert in_tab is False and [path for path in seen if path != "/favicon.ico"] == []
     finally:
         server.shutdown()
         server.server_close()
