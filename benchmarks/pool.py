@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,11 +22,10 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 
+from benchmarks.run import run_suite
 from demo.baseprofile import CLOSED_NETWORK_ARGS, make_base_profile
 from demo.site import LoginSite
 from pytest_edgeprofile import ProfileAwareWorkerPool
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def account_heading(driver: Any, site_url: str) -> tuple[str, float]:
@@ -89,39 +86,9 @@ def run_dispatch(base: Path, workdir: Path, tasks: int, workers: int) -> float:
 
 
 def run_pytest(base: Path, workdir: Path, tasks: int, workers: int) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_ADDOPTS"))}
-    env |= {
-        "BENCH_MODE": "plugin",
-        "BENCH_TESTS": str(tasks),
-        "PYTEST_EDGEPROFILE_ARG": shlex.join(CLOSED_NETWORK_ARGS),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "benchmarks/suite",
-        "-q",
-        "-n",
-        str(workers),
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "addopts=",
-        "--edgeprofile-browser",
-        "chromium",
-        "--edgeprofile-user-data-dir",
-        str(base),
-        "--edgeprofile-clone-root",
-        str(workdir / "pytest-clones"),
-        "--edgeprofile-output",
-        str(workdir / "pytest-results"),
-    ]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"pytest -n {workers} failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
-    return elapsed
+    """The same tasks as a pytest suite: `pytest -n <workers>` on the plugin (benchmarks.run's suite)."""
+    output = ("--edgeprofile-output", str(workdir / "pytest-results"))
+    return run_suite("plugin", base, workdir / "pytest-clones", *output, tests=tasks, workers=workers)
 
 
 def main() -> None:

@@ -188,6 +188,13 @@ def kill_now(processes: Iterable[psutil.Process]) -> None:
             proc.kill()
 
 
+def end_stragglers(processes: Iterable[psutil.Process], timeout: float = 5.0) -> list[int]:
+    """Give the processes ``timeout`` seconds to exit on their own (a browser after its quit), then end the rest
+    as ``end_processes`` does; the pids ended."""
+    _gone, alive = psutil.wait_procs(list(processes), timeout=timeout)
+    return end_processes(alive, timeout) if alive else []
+
+
 def end_processes(processes: Iterable[psutil.Process], timeout: float = 5.0) -> list[int]:
     """Terminate the processes and their children, kill what is still alive after ``timeout``; the pids ended."""
     family = with_descendants(processes)

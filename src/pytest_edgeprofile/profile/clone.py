@@ -6,6 +6,7 @@ import secrets
 import shutil
 from pathlib import Path
 
+from ..processes import end_processes, processes_using
 from .copying import CopyStats, copy_tree
 from .layout import OPEN_TABS
 from .run import RunFolder
@@ -20,6 +21,13 @@ def make_clone(run: RunFolder, worker_id: str) -> tuple[Path, CopyStats]:
         shutil.rmtree(target)
     building.rename(target)
     return target, stats
+
+
+def discard_clone(run: RunFolder, worker_id: str) -> None:
+    """Remove one clone of ``run`` (a worker's, or a throwaway one), ending any browser still on it first."""
+    path = run.worker(worker_id)
+    end_processes(processes_using(path))
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def forget_open_tabs(profile_path: Path) -> None:

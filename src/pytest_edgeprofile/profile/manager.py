@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 from ..metrics import GoldenMetrics, WorkerMetrics
-from ..processes import end_processes, processes_using
 from .base import BaseProfile
 from .cleanup import Removal, remove_run
-from .clone import make_clone
+from .clone import discard_clone, make_clone
 from .copying import Progress
 from .golden import ensure_golden
 from .layout import NEVER_COPY, resolve_profile
@@ -96,9 +94,7 @@ class ProfileManager:
 
     def discard(self, worker_id: str) -> None:
         """Remove one clone of this run (and end any browser still on it)."""
-        path = self.run.worker(worker_id)
-        end_processes(processes_using(path))
-        shutil.rmtree(path, ignore_errors=True)
+        discard_clone(self.run, worker_id)
 
     def remove(self) -> Removal:
         """End the run's browsers and remove all its profiles (golden copy and every clone)."""

@@ -8,7 +8,6 @@ reaches the site. The browser is always quit and the throwaway copies removed, w
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from ..errors import LoginStateError
 from ..log import get_logger
 from ..profile.base import BaseProfile
 from ..profile.cleanup import remove_run
-from ..profile.clone import forget_open_tabs, make_clone
+from ..profile.clone import discard_clone, forget_open_tabs, make_clone
 from ..profile.golden import ensure_golden
 from ..profile.layout import needs_keyring, resolve_profile
 from ..profile.run import RunFolder, new_run_id
@@ -133,12 +132,7 @@ def quit_browser(driver: Any, user_data_dir: Path, timeout: float = EXIT_TIMEOUT
         driver.quit()
     except Exception as exc:  # a browser that died: its driver may be gone too, its leftovers are ended below
         get_logger(worker=CAPTURE_CLONE).warning("quit_failed", error=exc.__class__.__name__)
-    deadline = time.monotonic() + timeout
-    while processes.processes_using(user_data_dir) and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling the browser's exit, bounded by the deadline
-    left = processes.processes_using(user_data_dir)
-    if left:
-        processes.end_processes(left, timeout)
+    processes.end_stragglers(processes.processes_using(user_data_dir), timeout)
 
 
 def capture_from_golden(
@@ -150,8 +144,7 @@ def capture_from_golden(
         folder = resolve_profile(run.golden, profile).folder
         return capture_state(clone, folder, launch, origins, run_path=run.path, timeout=timeout)
     finally:
-        processes.end_processes(processes.processes_using(clone))
-        shutil.rmtree(clone, ignore_errors=True)
+        discard_clone(run, CAPTURE_CLONE)
 
 
 def capture_from_base(
