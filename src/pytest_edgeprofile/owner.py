@@ -107,12 +107,19 @@ def grid_browsers(settings: Settings, state: LoginState | None) -> GridBrowsers 
 def read_login_state(settings: Settings, found: Executables, manager: ProfileManager) -> LoginState:
     """The run's login state (cookies, and localStorage of auth-url's origin and of state-origins), read once per
     run from the golden copy by the first process that asks (``state.capture_for_run``)."""
-    from .state import Launch, capture_for_run, origin_of
-    from .state.model import merge_origins
+    from .state import Launch, capture_for_run
 
     s = settings
-    origins = merge_origins([*([origin_of(s.auth_url)] if s.auth_url else []), *s.state_origins])
-    return capture_for_run(manager.run, s.profile, Launch(s.browser, found.binary, found.driver_path, s.args), origins)
+    launch = Launch(s.browser, found.binary, found.driver_path, s.args)
+    return capture_for_run(manager.run, s.profile, launch, login_origins(settings))
+
+
+def login_origins(settings: Settings) -> tuple[str, ...]:
+    """The origins whose localStorage the login state carries: auth-url's and the state-origins setting's."""
+    from .state import origin_of
+    from .state.model import merge_origins
+
+    return merge_origins([*([origin_of(settings.auth_url)] if settings.auth_url else []), *settings.state_origins])
 
 
 def first_failure(result: VerificationResult) -> tuple[str, str] | None:
@@ -190,8 +197,8 @@ class CloneOwner:
     def scope(self) -> BrowserScope:
         if self._scope is None:
             s = self.settings
-            state = self.login_state() if s.isolation == "context" else None
-            self._scope = scope_for(s.driver_scope, s.isolation, self.launcher, state)
+            origins = login_origins(s) if s.isolation == "context" else ()
+            self._scope = scope_for(s.driver_scope, s.isolation, self.launcher, origins)
         return self._scope
 
     # -- session setup -----------------------------------------------------------------------------------------

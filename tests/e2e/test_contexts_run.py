@@ -3,6 +3,7 @@ seeded with the profile's login state; what a test does to cookies, storage and 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,17 @@ def test_a_test_that_signs_out_and_writes_storage_leaves_the_next_test_untouched
     for seen in records.values():
         by_worker.setdefault(seen["worker"], set()).add(seen["session"])
     assert len(by_worker) == 2 and all(len(sessions) == 1 for sessions in by_worker.values()), by_worker
+    # Each worker read the login state once, from its own browser (no throwaway clone, no extra browser start).
+    logs = pytester.path / "edgeprofile-results" / "logs"
+    events = {
+        log.stem: [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        for log in logs.glob("gw*.jsonl")
+    }
+    captured = {worker: [e for e in found if e["event"] == "state_captured"] for worker, found in events.items()}
+    assert sorted(captured) == ["gw0", "gw1"] and all(len(found) == 1 for found in captured.values()), captured
+    assert all(found[0]["worker"] == worker and found[0]["origins"] == 1 for worker, found in captured.items())
+    clones = [e.get("path", "") for found in events.values() for e in found if e["event"] == "clone"]
+    assert len(clones) == 2 and not [path for path in clones if "login-state" in path], clones
     assert tree_digest(base_profile) == before
     assert leftover_processes(clone_root) == []
 

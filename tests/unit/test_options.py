@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_edgeprofile.browser import options as options_module
-from pytest_edgeprofile.browser.options import build_options
+from pytest_edgeprofile.browser.options import NO_SPARE_RENDERER, build_options
 
 BINARY = Path("/opt/browser/chrome")
 CLONE = Path("/tmp/clones/run 1/gw0/User Data")
@@ -156,3 +156,10 @@ def test_the_bidi_endpoint_only_when_asked_for(browser: str) -> None:
     """Per-test contexts need the session's WebDriver BiDi websocket; other modes do without the driver's mapper."""
     assert capabilities(browser, bidi=True)["webSocketUrl"] is True
     assert "webSocketUrl" not in capabilities(browser)
+
+
+@pytest.mark.parametrize("browser", ["edge", "chrome", "chromium"])
+def test_per_test_contexts_start_no_spare_renderer(browser: str) -> None:
+    """No test can use a spare renderer made for the previous test's context; other modes keep Chromium's default."""
+    assert NO_SPARE_RENDERER in browser_options(browser, bidi=True)["args"]
+    assert NO_SPARE_RENDERER not in browser_options(browser)["args"]

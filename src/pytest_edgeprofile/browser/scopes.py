@@ -10,19 +10,22 @@ context`` (``PerTestContext``) one browser stays and each test gets a fresh user
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from selenium.webdriver.chromium.options import ChromiumOptions
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 
-from ..errors import BrowserContextError
+from ..errors import BrowserContextError, LoginStateError
 from ..profile.manager import WorkerProfile
 from .launch import is_usable, reset_browser
 from .launcher import Launcher, looks_damaged
 
 if TYPE_CHECKING:  # the state package loads only for isolation context
     from ..state import LoginState, TestContext
+    from ..state.contexts import Connections
 
 
 def options_key(options: ChromiumOptions) -> str:
@@ -111,32 +114,62 @@ class PerWorker(PerTest):
 
 class PerTestContext(PerWorker):
     """isolation context: the worker's one browser; each test in a new WebDriver BiDi user context seeded with the
-    run's login state before its first navigation, closed after it. A browser that died is replaced."""
+    worker's login state before its first navigation, closed after it. A browser that died is replaced.
 
-    def __init__(self, launcher: Launcher, state: LoginState) -> None:
+    The login state is read from the worker's first browser before any test uses it (the browser that passed
+    verification on the untouched clone of the golden copy: the state a throwaway clone would give, without
+    starting another browser). The browser's BiDi and DevTools websockets are kept while it serves tests."""
+
+    def __init__(self, launcher: Launcher, origins: Sequence[str] = ()) -> None:
         super().__init__(launcher, "context")
-        self.state = state
+        self.origins = tuple(origins)
+        self.state: LoginState | None = None
         self.context: TestContext | None = None
+        self.connections: Connections | None = None
         self.checked = False
 
     def acquire(self, options: ChromiumOptions, profile: WorkerProfile, warm: ChromiumDriver | None) -> ChromiumDriver:
-        from ..state.contexts import context_support, open_context
-
         driver = super().acquire(options, profile, warm)
-        if not self.checked:
-            reason = context_support(driver)
-            if reason is not None:  # never a silent fallback to one shared context
-                raise BrowserContextError(reason, profile.user_data_dir, browser_gone=False)
-            self.checked = True
         try:
-            self.context = open_context(driver, self.state)
+            self.context = self._open(driver, profile)
         except BrowserContextError as exc:
             if not exc.browser_gone:
                 raise
             self.close(profile)
             driver = super().acquire(options, profile, None)
-            self.context = open_context(driver, self.state)
+            self.context = self._open(driver, profile)
         return driver
+
+    def _open(self, driver: ChromiumDriver, profile: WorkerProfile) -> TestContext:
+        from ..state.contexts import Connections, context_support, open_context
+
+        if not self.checked:
+            reason = context_support(driver)
+            if reason is not None:  # never a silent fallback to one shared context
+                raise BrowserContextError(reason, profile.user_data_dir, browser_gone=False)
+            self.checked = True
+        if self.state is None:
+            self.state = self._read_state(driver, profile)
+        if self.connections is None:
+            self.connections = Connections.open(driver)
+        try:
+            return open_context(driver, self.state, connections=self.connections)
+        except BrowserContextError:
+            self._drop_connections()  # the next try opens new ones
+            raise
+
+    def _read_state(self, driver: ChromiumDriver, profile: WorkerProfile) -> LoginState:
+        from ..state import read_state
+
+        started = time.perf_counter()
+        try:
+            state = read_state(driver, self.origins)
+        except LoginStateError as exc:
+            raise BrowserContextError(
+                f"the worker's login state could not be read from its browser: {exc}", profile.user_data_dir
+            ) from None
+        self.launcher.log.info("state_captured", seconds=round(time.perf_counter() - started, 4), **state.log_fields())
+        return state
 
     def release(self, driver: ChromiumDriver, profile: WorkerProfile) -> None:
         from ..state.contexts import close_context
@@ -151,11 +184,19 @@ class PerTestContext(PerWorker):
             self.launcher.log.warning("context_close_failed", error=exc.__class__.__name__)
             self.close(profile)
 
+    def close(self, profile: WorkerProfile) -> None:
+        self._drop_connections()
+        super().close(profile)
 
-def scope_for(driver_scope: str, isolation: str, launcher: Launcher, state: LoginState | None = None) -> BrowserScope:
-    """The policy the ``driver-scope`` and ``isolation`` settings name (``state``: for isolation context)."""
+    def _drop_connections(self) -> None:
+        if self.connections is not None:
+            connections, self.connections = self.connections, None
+            connections.close()
+
+
+def scope_for(driver_scope: str, isolation: str, launcher: Launcher, origins: Sequence[str] = ()) -> BrowserScope:
+    """The policy the ``driver-scope`` and ``isolation`` settings name (``origins``: whose localStorage the login
+    state of isolation context carries)."""
     if isolation == "context":
-        if state is None:
-            raise ValueError("isolation context needs the run's login state")
-        return PerTestContext(launcher, state)
+        return PerTestContext(launcher, origins)
     return PerWorker(launcher, isolation) if driver_scope == "worker" else PerTest(launcher, isolation)

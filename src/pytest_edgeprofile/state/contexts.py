@@ -13,6 +13,7 @@ exists; then it is removed (``close_context(remove=True)`` removes it at once, b
 BiDi commands go over a websocket of our own to the session's ``webSocketUrl`` (Selenium's client polls every
 0.1 s per answer); the seeding goes over CDP to the browser endpoint, where a BiDi user context is a browser
 context under the same id (``Storage.setCookies`` takes every flag at once, HttpOnly and session cookies too).
+A browser that serves many tests keeps both websockets (``Connections``) instead of opening two per test.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..browser.launch import is_usable
+from ..browser.launch import BLANK_IN_PLACE, is_usable
 from ..errors import BrowserContextError, LoginStateError, first_line
 from ..log import get_logger
 from .cdp import DEFAULT_TIMEOUT, CdpConnection, bidi_endpoint
@@ -40,16 +41,41 @@ DRIVER_VERSIONS = (("chrome", "chromedriverVersion", "chromedriver"), ("msedge",
 
 
 @dataclass
+class Connections:
+    """The two websockets a browser's contexts are made over: its WebDriver BiDi endpoint and its browser-level
+    DevTools endpoint. Kept by whoever opens many contexts on one browser; closed with ``close``."""
+
+    bidi: CdpConnection = field(repr=False)
+    cdp: CdpConnection = field(repr=False)
+
+    @classmethod
+    def open(cls, driver: Any, timeout: float = DEFAULT_TIMEOUT) -> Connections:
+        """Both websockets of ``driver``'s browser; raises ``BrowserContextError`` when either is refused."""
+        try:
+            bidi = CdpConnection.bidi_for_driver(driver, timeout)
+        except LoginStateError as exc:
+            raise _failure("opened", exc, driver) from None
+        try:
+            return cls(bidi, CdpConnection.for_driver(driver, timeout))
+        except LoginStateError as exc:
+            bidi.close()
+            raise _failure("opened", exc, driver) from None
+
+    def close(self) -> None:
+        _close_connections(self.bidi, self.cdp)
+
+
+@dataclass
 class TestContext:
     """One test's browser context: its BiDi user context id (also its CDP browser context id), the window handle
-    of its first tab, and the connections that made it (closed by ``close_context``)."""
+    of its first tab, and the connections that made it (closed by ``close_context`` when ``owned``)."""
 
     __test__ = False  # not a pytest test class, whatever its name
 
     user_context: str
     handle: str
-    bidi: CdpConnection = field(repr=False)
-    cdp: CdpConnection | None = field(repr=False, default=None)
+    connections: Connections = field(repr=False)
+    owned: bool = True  # opened for this context alone (no ``connections`` were given)
     seconds: float = 0.0  # how long opening it took
 
 
@@ -109,30 +135,27 @@ def context_support(driver: Any, probe: bool = True) -> str | None:
     return None
 
 
-def open_context(driver: Any, state: LoginState | None, timeout: float = DEFAULT_TIMEOUT) -> TestContext:
+def open_context(
+    driver: Any, state: LoginState | None, timeout: float = DEFAULT_TIMEOUT, connections: Connections | None = None
+) -> TestContext:
     """A new user context seeded with ``state`` (None: empty), one blank tab in it, and the driver switched to
-    that tab; the default context's tabs are closed, so the test's window handles are its own.
+    that tab; the default context's tabs are closed, so the test's window handles are its own. ``connections``:
+    the browser's kept websockets (None: opened here, and closed with the context).
 
     Raises ``BrowserContextError`` (``browser_gone`` True when the browser no longer answers: replace it).
     """
     started = time.perf_counter()
-    try:
-        bidi = CdpConnection.bidi_for_driver(driver, timeout)
-    except LoginStateError as exc:
-        raise _failure("opened", exc, driver) from None
-    cdp: CdpConnection | None = None
+    owned = connections is None
+    used = Connections.open(driver, timeout) if connections is None else connections
+    bidi, cdp = used.bidi, used.cdp
     user_context: str | None = None
     try:
         user_context = str(bidi.send("browser.createUserContext")["userContext"])
-        needs_cdp = state is not None and (state.cookies or state.item_count)
-        if needs_cdp:
-            cdp = CdpConnection.for_driver(driver, timeout)
-            assert state is not None
+        if state is not None and state.cookies:
             # Cookies first: the tab below must not load anything before the context holds the login.
             inject_state(driver, LoginState(state.cookies), user_context, cdp, timeout)
         handle = str(bidi.send("browsingContext.create", {"type": "tab", "userContext": user_context})["context"])
-        if needs_cdp and state is not None and state.item_count:
-            assert cdp is not None
+        if state is not None and state.item_count:
             # localStorage through the test's own fresh tab (answered locally, then blank again without history).
             inject_state(driver, LoginState((), state.origins), user_context, cdp, timeout, tab=handle)
         driver.switch_to.window(handle)
@@ -143,9 +166,9 @@ def open_context(driver: Any, state: LoginState | None, timeout: float = DEFAULT
                 bidi.send("browsingContext.close", {"context": tab})
         _remove_contexts(bidi, keep=user_context)
     except Exception as exc:
-        _abandon(driver, bidi, cdp, user_context)
+        _abandon(driver, used, user_context, owned)
         raise _failure("opened", exc, driver) from None
-    context = TestContext(user_context, handle, bidi, cdp, round(time.perf_counter() - started, 4))
+    context = TestContext(user_context, handle, used, owned, round(time.perf_counter() - started, 4))
     get_logger(worker="context").info(
         "context_opened", seconds=context.seconds, **(state.log_fields() if state is not None else {})
     )
@@ -157,7 +180,9 @@ def open_tab(driver: Any, context: TestContext, switch: bool = True) -> str:
     context instead, outside the test's cookies and storage); returns its window handle, switched to."""
     try:
         handle = str(
-            context.bidi.send("browsingContext.create", {"type": "tab", "userContext": context.user_context})["context"]
+            context.connections.bidi.send(
+                "browsingContext.create", {"type": "tab", "userContext": context.user_context}
+            )["context"]
         )
         if switch:
             driver.switch_to.window(handle)
@@ -179,7 +204,7 @@ def close_context(driver: Any, context: TestContext, remove: bool = False) -> st
     Raises ``BrowserContextError`` when the browser no longer answers (replace it).
     """
     started = time.perf_counter()
-    bidi = context.bidi
+    bidi = context.connections.bidi
     try:
         tabs = _tabs(bidi)
         if remove:
@@ -187,9 +212,13 @@ def close_context(driver: Any, context: TestContext, remove: bool = False) -> st
         else:
             own = [tab for tab, owner in tabs if owner == context.user_context]
             kept = context.handle if context.handle in own else (own or [tab for tab, _ in tabs])[0]
-            # Blank, so the finished test's page stops (its timers, late requests) until its context goes. Not
-            # waited for (even without waiting for the load the answer took ~70 ms): the context goes anyway.
-            bidi.notify("browsingContext.navigate", {"context": kept, "url": "about:blank", "wait": "none"})
+            # Blank, so the finished test's page stops (its timers, late requests) until its context goes: loaded by
+            # the page itself, in its own renderer (a browser-initiated load started two renderer processes per
+            # test, measured). Not waited for: the context goes anyway.
+            bidi.notify(
+                "script.evaluate",
+                {"expression": BLANK_IN_PLACE, "target": {"context": kept}, "awaitPromise": False},
+            )
         driver.switch_to.window(kept)
         for tab, _owner in tabs:
             if tab != kept:
@@ -199,7 +228,8 @@ def close_context(driver: Any, context: TestContext, remove: bool = False) -> st
     except Exception as exc:
         raise _failure("closed", exc, driver) from None
     finally:
-        _close_connections(bidi, context.cdp)
+        if context.owned:
+            context.connections.close()
     get_logger(worker="context").info("context_closed", seconds=round(time.perf_counter() - started, 4), removed=remove)
     return kept
 
@@ -217,16 +247,18 @@ def _remove_contexts(bidi: CdpConnection, keep: str) -> None:
             bidi.send("browser.removeUserContext", {"userContext": item["userContext"]})
 
 
-def _abandon(driver: Any, bidi: CdpConnection, cdp: CdpConnection | None, user_context: str | None) -> None:
+def _abandon(driver: Any, connections: Connections, user_context: str | None, owned: bool) -> None:
     """After a failed open: back to a tab outside the half-made context (there is one: others close last), and
     that context gone."""
     with contextlib.suppress(Exception):
         if user_context is not None:
+            bidi = connections.bidi
             others = [tab for tab, owner in _tabs(bidi) if owner != user_context]
             if others:
                 driver.switch_to.window(others[0])
             bidi.send("browser.removeUserContext", {"userContext": user_context})
-    _close_connections(bidi, cdp)
+    if owned:
+        connections.close()
 
 
 def _close_connections(*connections: CdpConnection | None) -> None:
