@@ -25,6 +25,7 @@ VARIANTS = (
     ("driver-scope test", (), 24),
     ("driver-scope worker", ("--edgeprofile-driver-scope", "worker"), 24),
     ("isolation test", ("--edgeprofile-isolation", "test"), 12),
+    ("isolation context", ("--edgeprofile-isolation", "context"), 24),
 )
 
 

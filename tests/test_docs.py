@@ -227,3 +227,10 @@ def test_every_quick_start_command_is_a_makefile_target() -> None:
         assert words[0] == "make" and len(words) >= 2, f"Quick start runs {command!r}, which is not `make TARGET`"
         missing = [word for word in words[1:] if not word.startswith("-") and "=" not in word and word not in targets]
         assert not missing, f"Quick start runs {command!r}, but the Makefile has no target {', '.join(missing)}"
+
+
+def test_the_install_section_names_the_wheel_make_dist_builds() -> None:
+    """README's wheel line carries the version from its one place (the package), so a release cannot leave it stale."""
+    from pytest_edgeprofile import __version__
+
+    assert f"dist/pytest_edgeprofile-{__version__}-py3-none-any.whl" in README.read_text(encoding="utf-8")

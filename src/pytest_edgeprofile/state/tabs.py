@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..browser.launch import BLANK_IN_PLACE
 from ..errors import LoginStateError
 from .cdp import CdpConnection
 
@@ -84,8 +85,10 @@ def answered_in_tab(
         with _answered_origin(connection, tab, origin, timeout, restore=True):
             yield tab
             # Blank again while every request is still blocked: a request the origin's page would still make (its
-            # favicon, fetched after the load) must not reach the site once the tab's requests go through.
-            connection.send("Page.navigate", {"url": "about:blank"}, tab, timeout)
+            # favicon, fetched after the load) must not reach the site once the tab's requests go through. Loaded
+            # by the page itself, so the tab keeps its renderer process for the test (a browser-initiated load
+            # started another one, measured: two renderer processes per context instead of one).
+            connection.send("Runtime.evaluate", {"expression": BLANK_IN_PLACE}, tab, timeout)
             connection.wait_for("Page.loadEventFired", tab, timeout)
         connection.send("Page.resetNavigationHistory", {}, tab)
         connection.send("Page.disable", {}, tab)
