@@ -7,6 +7,8 @@ logged-in pages of the demo site and checking it is signed in. Variants:
 - browser per test: a new browser on the worker's clone for every test, quit after it (``driver-scope test``);
 - context per test: one browser per worker (WebDriver BiDi on), each test in a new user context seeded with the
   login state captured once for the run (``isolation context``);
+- DevTools context per test: the same through Chromium's own browser contexts over DevTools, without a BiDi
+  session: the floor a per-test context cannot go below (no target; not what the plugin runs);
 - reused browser: one browser per worker, reset between tests (``driver-scope worker``: tests share cookies and
   storage).
 Each round runs every variant once, in a rotating order, so drift on a shared machine hits all alike. Reported:
@@ -41,7 +43,9 @@ from pytest_edgeprofile.profile.layout import needs_keyring
 from pytest_edgeprofile.profile.run import RunFolder, new_run_id
 from pytest_edgeprofile.state import Launch, LoginState, capture_from_golden
 from pytest_edgeprofile.state.capture import quit_browser
+from pytest_edgeprofile.state.cdp import CdpConnection
 from pytest_edgeprofile.state.contexts import close_context, open_context
+from pytest_edgeprofile.state.inject import inject_state
 
 SIGNED_IN = f"Signed in as {USERNAME}"
 
@@ -117,6 +121,30 @@ def context_per_test(bench: Bench, worker: str, tests: int, state: LoginState) -
     return per_test
 
 
+def devtools_context_per_test(bench: Bench, worker: str, tests: int, state: LoginState) -> list[float]:
+    """The floor under ``context per test``: Chromium's own browser contexts through DevTools alone (no BiDi
+    session, so no BiDi mapper), seeded the same way; the browser's first tab stays as its last tab."""
+    driver, clone = bench.start(worker)
+    per_test, previous = [], None
+    try:
+        with CdpConnection.for_driver(driver) as cdp:
+            for _ in range(tests):
+                started = time.perf_counter()
+                context = cdp.send("Target.createBrowserContext", {"disposeOnDetach": False})["browserContextId"]
+                inject_state(driver, LoginState(state.cookies), context, cdp)
+                tab = cdp.send("Target.createTarget", {"url": "about:blank", "browserContextId": context})["targetId"]
+                inject_state(driver, LoginState((), state.origins), context, cdp, tab=tab)
+                driver.switch_to.window(tab)
+                if previous is not None:
+                    cdp.send("Target.disposeBrowserContext", {"browserContextId": previous})
+                previous = context
+                bench.pages_of_a_test(driver)
+                per_test.append(time.perf_counter() - started)
+    finally:
+        quit_browser(driver, clone)
+    return per_test
+
+
 def reused_browser(bench: Bench, worker: str, tests: int, state: LoginState) -> list[float]:
     driver, clone = bench.start(worker)
     per_test = []
@@ -135,6 +163,7 @@ Variant = Callable[[Bench, str, int, LoginState], list[float]]
 VARIANTS: dict[str, Variant] = {
     "browser per test": browser_per_test,
     "context per test": context_per_test,
+    "DevTools context per test": devtools_context_per_test,
     "reused browser (reset only)": reused_browser,
 }
 
@@ -214,6 +243,13 @@ def main() -> None:
         print(
             f"  {label:<44} {ratio(per_test, context, baseline):9.2f} {ratio(walls, context, baseline):6.2f} "
             f"{ratio(cpu, context, baseline):6.2f}   {target}"
+        )
+    floor = "DevTools context per test"
+    floors = (("DevTools context / browser per test", per_browser), ("DevTools context / reused browser", reused))
+    for label, baseline in floors:
+        print(
+            f"  {label:<44} {ratio(per_test, floor, baseline):9.2f} {ratio(walls, floor, baseline):6.2f} "
+            f"{ratio(cpu, floor, baseline):6.2f}   (no target: the floor)"
         )
 
 

@@ -166,7 +166,9 @@ class PerTestContext(PerWorker):
             state = read_state(driver, self.origins)
         except LoginStateError as exc:
             raise BrowserContextError(
-                f"the worker's login state could not be read from its browser: {exc}", profile.user_data_dir
+                f"the worker's login state could not be read from its browser: {exc}",
+                profile.user_data_dir,
+                browser_gone=not is_usable(driver),
             ) from None
         self.launcher.log.info("state_captured", seconds=round(time.perf_counter() - started, 4), **state.log_fields())
         return state
