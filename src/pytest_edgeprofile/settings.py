@@ -297,8 +297,15 @@ def _complete(
             sources["channel"],
         ) from None
 
-    _check_auth_url(values, sources)
-    _check_grid_url(values, sources)
+    _check_http_url(
+        values, sources, "auth-url", "a full http:// or https:// URL of a page only a signed-in browser sees"
+    )
+    _check_http_url(
+        values,
+        sources,
+        "grid-url",
+        "the Selenium Grid's full http:// or https:// address, such as http://127.0.0.1:4444",
+    )
     verify = _verify_methods(values, sources)
     profile = _profile_name(values, sources)
     _check_scope(values, sources)
@@ -380,17 +387,17 @@ def _capabilities(values: Mapping[str, object], sources: Mapping[str, str]) -> d
     return parse_capabilities(values.get("capability", ()), sources["capability"])  # type: ignore[arg-type]
 
 
-def _check_auth_url(values: Mapping[str, object], sources: Mapping[str, str]) -> None:
-    url = values.get("auth-url")
+def _check_http_url(values: Mapping[str, object], sources: Mapping[str, str], name: str, wanted: str) -> None:
+    """``name``, when set, must be a full http:// or https:// URL; ``wanted`` says which one, as advice."""
+    url = values.get(name)
     if url is None:
         return
     parts = urlsplit(str(url))
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(
-            f"auth-url is {url!r} (from {sources['auth-url']}); give a full http:// or https:// URL of a page only "
-            "a signed-in browser sees.",
-            "auth-url",
-            sources["auth-url"],
+            f"{name} is {url!r} (from {sources[name]}); give {wanted}.",
+            name,
+            sources[name],
         )
 
 
@@ -398,7 +405,7 @@ def _state_origins(values: Mapping[str, object], sources: Mapping[str, str]) -> 
     """Each origin of the comma list checked and written the way browsers write it, once each."""
     if "state-origins" not in values:
         return ()
-    from .state.model import parse_origin  # here: the state package imports Selenium, settings need not
+    from .state.model import merge_origins, parse_origin  # here: the state package imports Selenium, settings need not
 
     source = sources["state-origins"]
     raw = str(values["state-origins"])
@@ -416,21 +423,7 @@ def _state_origins(values: Mapping[str, object], sources: Mapping[str, str]) -> 
             origins.append(parse_origin(item, f"state-origins, {source}"))
         except SettingsError as exc:
             raise SettingsError(exc.message, "state-origins", source) from None
-    return tuple(dict.fromkeys(origins))
-
-
-def _check_grid_url(values: Mapping[str, object], sources: Mapping[str, str]) -> None:
-    url = values.get("grid-url")
-    if url is None:
-        return
-    parts = urlsplit(str(url))
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(
-            f"grid-url is {url!r} (from {sources['grid-url']}); give the Selenium Grid's full http:// or https:// "
-            "address, such as http://127.0.0.1:4444.",
-            "grid-url",
-            sources["grid-url"],
-        )
+    return merge_origins(origins)
 
 
 def _verify_methods(values: Mapping[str, object], sources: Mapping[str, str]) -> tuple[str, ...]:

@@ -555,12 +555,13 @@ def assert_a_closed_new_base(base: Path) -> None:
     check_base(base, "Default")  # a run accepts it: closed, readable, its profile listed
 
 
-@pytest.mark.browser
-def test_login_end_to_end(login_site: LoginSite, chromium: tuple[Path, Path], tmp_path: Path) -> None:
-    base = tmp_path / "new base"
-    done = cli(
+def headless_login(
+    url: str, base: Path, chromium: tuple[Path, Path], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``edgeprofile login URL`` on the browser under test, headless, into the new base ``base``."""
+    return cli(
         "login",
-        f"{login_site.url}/login",
+        url,
         "--browser",
         TEST_BROWSER,
         "--user-data-dir",
@@ -571,8 +572,14 @@ def test_login_end_to_end(login_site: LoginSite, chromium: tuple[Path, Path], tm
         str(chromium[1]),
         "--headless",
         env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS),
-        stdin="\n",
+        stdin=stdin,
     )
+
+
+@pytest.mark.browser
+def test_login_end_to_end(login_site: LoginSite, chromium: tuple[Path, Path], tmp_path: Path) -> None:
+    base = tmp_path / "new base"
+    done = headless_login(f"{login_site.url}/login", base, chromium, stdin="\n")
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     assert done.stdout.startswith(f"{login.PROMPT}\nEnter pressed: the new base profile is ready in {base}.\n")
     assert f'--edgeprofile-browser {TEST_BROWSER} --edgeprofile-user-data-dir "{base}"' in done.stdout
@@ -586,20 +593,7 @@ def test_a_login_page_that_cannot_be_opened_is_one_line_and_leaves_nothing(
     chromium: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base = tmp_path / "never made"
-    done = cli(
-        "login",
-        "not a url",
-        "--browser",
-        TEST_BROWSER,
-        "--user-data-dir",
-        str(base),
-        "--binary",
-        str(chromium[0]),
-        "--driver",
-        str(chromium[1]),
-        "--headless",
-        env=clean_env(PYTEST_EDGEPROFILE_ARG=QUIET_ARGS),
-    )
+    done = headless_login("not a url", base, chromium)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith(f"edgeprofile: the browser on {base} could not open not a url: ")
     assert len(done.stderr.splitlines()) == 1

@@ -59,7 +59,7 @@ def build_options(
     ``restore_last_session`` False: a new, empty user data dir (``edgeprofile login``) has no session to restore.
     ``bidi``: for per-test user contexts (``isolation context``): open the session's WebDriver BiDi endpoint
     (capability ``webSocketUrl``), off otherwise since the driver then runs BiDi's mapper in the browser; and no
-    spare renderer (``CONTEXT_ARGS``).
+    spare renderer (``NO_SPARE_RENDERER``).
     """
     options: ChromiumOptions = EdgeOptions() if browser == "edge" else ChromeOptions()
     options.binary_location = str(binary)

@@ -51,18 +51,19 @@ class Connections:
     @classmethod
     def open(cls, driver: Any, timeout: float = DEFAULT_TIMEOUT) -> Connections:
         """Both websockets of ``driver``'s browser; raises ``BrowserContextError`` when either is refused."""
+        bidi: CdpConnection | None = None
         try:
             bidi = CdpConnection.bidi_for_driver(driver, timeout)
-        except LoginStateError as exc:
-            raise _failure("opened", exc, driver) from None
-        try:
             return cls(bidi, CdpConnection.for_driver(driver, timeout))
         except LoginStateError as exc:
-            bidi.close()
+            if bidi is not None:
+                bidi.close()
             raise _failure("opened", exc, driver) from None
 
     def close(self) -> None:
-        _close_connections(self.bidi, self.cdp)
+        for connection in (self.bidi, self.cdp):
+            with contextlib.suppress(Exception):
+                connection.close()
 
 
 @dataclass
@@ -259,13 +260,6 @@ def _abandon(driver: Any, connections: Connections, user_context: str | None, ow
             bidi.send("browser.removeUserContext", {"userContext": user_context})
     if owned:
         connections.close()
-
-
-def _close_connections(*connections: CdpConnection | None) -> None:
-    for connection in connections:
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()
 
 
 def _failure(action: str, exc: BaseException, driver: Any) -> BrowserContextError:
